@@ -1,0 +1,254 @@
+# cython: language_level=3
+"""Compiled twin of ``iso20022/_sniff_py.py``: find the ISO Document in the first bytes.
+
+The contract is in the Python twin's docstring; this file must behave the same
+on every input (the tests compare them on the corpus, on every truncation of
+real heads and on mutated bytes).  Errors are the package's Python exception
+classes, imported, never defined here.
+"""
+
+from libc.string cimport memcmp
+
+from iso20022.errors import LimitExceededError, ParseError, UnsafeXMLError, UnsupportedMessageError
+
+cdef bytes ISO_PREFIX = b"urn:iso:std:iso:20022:tech:xsd:"
+cdef bytes HEAD_PREFIX = b"urn:iso:std:iso:20022:tech:xsd:head.001."
+
+
+cdef inline bint _is_ws(unsigned char c) noexcept nogil:
+    return c == 0x20 or c == 0x09 or c == 0x0D or c == 0x0A
+
+
+cdef inline bint _is_name_end(unsigned char c) noexcept nogil:
+    return _is_ws(c) or c == 0x2F or c == 0x3E or c == 0x3D
+
+
+cdef Py_ssize_t _find(const unsigned char* p, Py_ssize_t start, Py_ssize_t end,
+                      const char* needle, Py_ssize_t n) noexcept nogil:
+    """Index of ``needle`` in ``p[start:end]`` or -1."""
+    cdef Py_ssize_t i
+    if n == 0:
+        return start
+    i = start
+    while i + n <= end:
+        if p[i] == <unsigned char>needle[0] and memcmp(p + i, needle, n) == 0:
+            return i
+        i += 1
+    return -1
+
+
+cdef int _line(const unsigned char* p, Py_ssize_t pos) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef int line = 1
+    for i in range(pos):
+        if p[i] == 0x0A:
+            line += 1
+    return line
+
+
+cdef object _fail(object cls, str message, const unsigned char* p, Py_ssize_t pos):
+    return cls(message, line=_line(p, pos))
+
+
+cdef inline bint _startswith(const unsigned char* p, Py_ssize_t i, Py_ssize_t end,
+                             const char* s, Py_ssize_t n) noexcept nogil:
+    return i + n <= end and memcmp(p + i, s, n) == 0
+
+
+cdef inline bint _partial(const unsigned char* p, Py_ssize_t i, Py_ssize_t end,
+                          const char* s, Py_ssize_t n) noexcept nogil:
+    """True when ``p[i:end]`` is a proper prefix of ``s`` (the buffer ended inside it)."""
+    return end - i < n and memcmp(p + i, s, end - i) == 0
+
+
+def sniff(const unsigned char[::1] data not None, bint final, Py_ssize_t limit):
+    """See ``iso20022._sniff_py.sniff``."""
+    cdef const unsigned char* p = &data[0] if data.shape[0] else NULL
+    cdef Py_ssize_t n = data.shape[0]
+    cdef Py_ssize_t end = n if n <= limit else limit
+    cdef Py_ssize_t pos = 0, i, j, k, close, text_i, after
+    cdef Py_ssize_t depth = 0
+    cdef unsigned char c, nxt, quote
+    cdef bint empty, has_text
+    cdef bytes buf = bytes(data[:end]) if n else b""
+    cdef object root = None
+    cdef object app_header = None
+    cdef list scopes
+    cdef dict decls
+    cdef bytes name, prefix, local, key, value, namespace
+
+    if n == 0:
+        p = <const unsigned char*>b""
+    if end >= 3 and p[0] == 0xEF and p[1] == 0xBB and p[2] == 0xBF:
+        pos = 3
+    elif end >= 2 and ((p[0] == 0xFF and p[1] == 0xFE) or (p[0] == 0xFE and p[1] == 0xFF)):
+        raise ParseError("not UTF-8: UTF-16/UTF-32 documents are refused (ISO 20022 uses UTF-8)",
+                         line=1)
+    elif end >= 4 and memcmp(p, b"\x00\x00\x00<", 4) == 0:
+        raise ParseError("not UTF-8: UTF-16/UTF-32 documents are refused (ISO 20022 uses UTF-8)",
+                         line=1)
+    elif end >= 4 and p[0] == 0x3C and p[1] == 0 and p[2] == 0 and p[3] == 0:
+        raise ParseError("not UTF-8: UTF-16/UTF-32 documents are refused (ISO 20022 uses UTF-8)",
+                         line=1)
+    elif end >= 2 and ((p[0] == 0 and p[1] == 0x3C) or (p[0] == 0x3C and p[1] == 0)):
+        raise ParseError("not UTF-8: UTF-16 documents are refused (ISO 20022 uses UTF-8)", line=1)
+
+    scopes = [{b"": b"", b"xml": b"http://www.w3.org/XML/1998/namespace"}]
+    while True:
+        i = _find(p, pos, end, b"<", 1)
+        text_i = end if i < 0 else i
+        if depth == 0:
+            has_text = False
+            for k in range(pos, text_i):
+                if not _is_ws(p[k]):
+                    has_text = True
+                    break
+            if has_text:
+                if root is None:
+                    raise _fail(ParseError, "not XML: text before the root element", p, pos)
+                raise _fail(ParseError, "not well-formed: text after the root element", p, pos)
+        if i < 0 or i + 1 >= end:
+            break
+        nxt = p[i + 1]
+        if nxt == 0x3F:  # '<?'
+            close = _find(p, i + 2, end, b"?>", 2)
+            if close < 0:
+                break
+            pos = close + 2
+            continue
+        if nxt == 0x21:  # '<!'
+            if _startswith(p, i, end, b"<!--", 4):
+                close = _find(p, i + 4, end, b"-->", 3)
+                if close < 0:
+                    break
+                pos = close + 3
+                continue
+            if _partial(p, i, end, b"<!--", 4):
+                break
+            if depth == 0:
+                raise _fail(UnsafeXMLError, "DOCTYPE and markup declarations are refused", p, i)
+            if _startswith(p, i, end, b"<![CDATA[", 9):
+                close = _find(p, i + 9, end, b"]]>", 3)
+                if close < 0:
+                    break
+                pos = close + 3
+                continue
+            if _partial(p, i, end, b"<![CDATA[", 9):
+                break
+            raise _fail(ParseError, "not well-formed: markup declaration inside an element", p, i)
+        if nxt == 0x2F:  # '</'
+            close = _find(p, i + 2, end, b">", 1)
+            if close < 0:
+                break
+            if depth == 0:
+                raise _fail(ParseError, "not well-formed: end tag before any start tag", p, i)
+            depth -= 1
+            scopes.pop()
+            pos = close + 1
+            if depth == 0:
+                raise _fail(UnsupportedMessageError, "no ISO 20022 Document element found", p, i)
+            continue
+
+        # A start tag: name, attributes, '>' or '/>'.
+        j = i + 1
+        while j < end and not _is_name_end(p[j]):
+            j += 1
+        if j >= end:
+            break
+        if j == i + 1:
+            raise _fail(ParseError, "not well-formed: '<' not followed by a name", p, i)
+        name = buf[i + 1:j]
+        decls = dict(scopes[len(scopes) - 1])
+        empty = False
+        after = -1
+        while True:
+            while j < end and _is_ws(p[j]):
+                j += 1
+            if j >= end:
+                break
+            c = p[j]
+            if c == 0x3E:
+                after = j + 1
+                break
+            if c == 0x2F:
+                if j + 1 >= end:
+                    break
+                if p[j + 1] != 0x3E:
+                    raise _fail(ParseError, "not well-formed: '/' in a tag not followed by '>'", p, j)
+                after = j + 2
+                empty = True
+                break
+            k = j
+            while k < end and not _is_name_end(p[k]):
+                k += 1
+            if k >= end:
+                break
+            if k == j:
+                raise _fail(ParseError, "not well-formed: bad attribute in a tag", p, k)
+            key = buf[j:k]
+            while k < end and _is_ws(p[k]):
+                k += 1
+            if k >= end:
+                break
+            if p[k] != 0x3D:
+                raise _fail(ParseError, "not well-formed: attribute without '='", p, k)
+            k += 1
+            while k < end and _is_ws(p[k]):
+                k += 1
+            if k >= end:
+                break
+            quote = p[k]
+            if quote != 0x22 and quote != 0x27:
+                raise _fail(ParseError, "not well-formed: attribute value not quoted", p, k)
+            close = _find(p, k + 1, end, <const char*>&quote, 1)
+            if close < 0:
+                break
+            value = buf[k + 1:close]
+            if _find(p, k + 1, close, b"<", 1) >= 0:
+                raise _fail(ParseError, "not well-formed: '<' in an attribute value", p, k)
+            if key == b"xmlns":
+                decls[b""] = value
+            elif key.startswith(b"xmlns:"):
+                decls[key[6:]] = value
+            j = close + 1
+            if j < end and not _is_ws(p[j]) and p[j] != 0x2F and p[j] != 0x3E:
+                raise _fail(ParseError, "not well-formed: attributes must be separated by space",
+                            p, j)
+        if after < 0:
+            break  # the tag is incomplete
+        prefix, _, local = name.rpartition(b":")
+        if prefix not in decls:
+            raise _fail(ParseError, f"namespace prefix {prefix.decode('utf-8', 'replace')!r} "
+                        "is not declared", p, i)
+        namespace = decls[prefix]
+        if root is None:
+            root = local
+        if local == b"Document":
+            if namespace.startswith(ISO_PREFIX):
+                return (root.decode("utf-8", "replace"), namespace.decode("utf-8", "replace"),
+                        None if app_header is None else app_header.decode("utf-8", "replace"),
+                        i, _line(p, i))
+            raise _fail(UnsupportedMessageError,
+                        f"Document in namespace {namespace.decode('utf-8', 'replace')!r} is not "
+                        "an ISO 20022 message", p, i)
+        if local == b"AppHdr" and namespace.startswith(HEAD_PREFIX):
+            app_header = namespace
+        pos = after
+        if empty:
+            if depth == 0:
+                raise _fail(UnsupportedMessageError, "no ISO 20022 Document element found", p, i)
+            continue
+        scopes.append(decls)
+        depth += 1
+
+    if end < n:
+        raise LimitExceededError(
+            f"no ISO 20022 Document start tag within the first {limit} bytes", line=_line(p, end)
+        )
+    if final:
+        if root is None:
+            raise ParseError("not XML: no root element (empty or truncated document)",
+                             line=_line(p, end))
+        raise ParseError("truncated document: ended before the Document element",
+                         line=_line(p, end))
+    return None

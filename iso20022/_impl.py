@@ -1,0 +1,48 @@
+"""Selector between the compiled modules and their pure-Python twins.
+
+The compiled module (``iso20022._speedups.<name>``) is used unless
+``ISO20022_NO_EXTENSIONS=1`` is set, the interpreter is not CPython, or the
+import fails.  :data:`IMPLEMENTATION` says which one runs: ``"compiled"`` or
+``"python"``; :data:`FALLBACK_REASON` says why the twin runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import platform
+from types import ModuleType
+from typing import Final
+
+__all__ = ["FALLBACK_REASON", "IMPLEMENTATION", "load"]
+
+_DISABLED = os.environ.get("ISO20022_NO_EXTENSIONS", "") not in ("", "0")
+
+
+def _why_not() -> str | None:
+    if _DISABLED:
+        return "disabled by ISO20022_NO_EXTENSIONS"
+    if platform.python_implementation() != "CPython":
+        return f"not CPython ({platform.python_implementation()})"
+    return None
+
+
+_REASON = _why_not()
+_FAILED: list[str] = []
+
+
+def load(name: str, twin: str) -> ModuleType:
+    """Import ``iso20022._speedups.<name>`` or, when unavailable, the twin module ``twin``."""
+    if _REASON is None:
+        try:
+            return importlib.import_module(f"iso20022._speedups.{name}")
+        except ImportError as exc:
+            _FAILED.append(f"{name}: {exc}")
+    return importlib.import_module(twin)
+
+
+# Import every compiled module once, so IMPLEMENTATION is known at import time.
+sniff: Final = load("sniff", "iso20022._sniff_py")
+
+IMPLEMENTATION: Final[str] = "python" if (_REASON or _FAILED) else "compiled"
+FALLBACK_REASON: Final[str | None] = _REASON or ("; ".join(_FAILED) if _FAILED else None)

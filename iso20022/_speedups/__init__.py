@@ -1,0 +1,1 @@
+"""Compiled (Cython) implementations of the hot paths; built from ``ext/``."""

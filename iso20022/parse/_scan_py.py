@@ -1,0 +1,336 @@
+"""Reference parser: pure Python on lxml, streaming, the twin of the compiled scanner.
+
+Contract (what the compiled scanner must match): given an opened input whose
+head has been sniffed (DOCTYPE already refused, the Document's message known),
+``scan`` yields one :class:`~iso20022.records.Transfer` per ``CdtTrfTxInf`` as
+each one closes, in document order, in constant memory (every element is
+dropped from the tree once it has been read).  Only element local names count
+inside the Document; the field tables of :mod:`iso20022.parse.tables` decide
+what is read; records are built by :mod:`iso20022.parse._build`.
+
+Errors: ``ParseError`` for anything not well-formed (with lxml's line and
+column), ``InvalidValueError`` for a value of the wrong form (amount, date,
+number), ``LimitExceededError`` for nesting deeper than ``max_depth`` or a
+text node over ``max_text_bytes``; each names the file, the line and the
+element path such as ``/Document/FIToFICstmrCdtTrf/CdtTrfTxInf[2]/IntrBkSttlmAmt``
+(scope elements ``PmtInf`` and ``CdtTrfTxInf`` carry their 1-based position).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+from lxml import etree
+
+from .._source import Input, Sniffed
+from ..errors import InvalidValueError, LimitExceededError, ParseError
+from ..limits import Limits
+from ..msgid import ISO_NAMESPACE_PREFIX, MessageId
+from ..records import AppHeader, MessageHeader, PaymentInformation, Source, Transfer
+from ._build import (
+    MissingFieldError,
+    build_app_header,
+    build_message,
+    build_payment,
+    build_transfer,
+    convert,
+    put,
+    start_group,
+    transfer_defaults,
+)
+from .tables import APP_HEADER_TABLE, MessageSpec, Node, compile_table, iso_path_of
+
+__all__ = ["scan"]
+
+_HEAD_PREFIX = ISO_NAMESPACE_PREFIX + "head.001."
+
+# Frame modes.
+_OUT, _DOC, _ROOT, _APPHDR, _GRP, _PMT, _TX, _FIELD, _SKIP = range(9)
+_TRIE_MODES = frozenset((_APPHDR, _GRP, _PMT, _TX, _FIELD))
+
+
+_TRIES: dict[MessageId, tuple[Node, Node, Node]] = {}
+
+
+def _tries(spec: MessageSpec) -> tuple[Node, Node, Node]:
+    tries = _TRIES.get(spec.message_id)
+    if tries is None:
+        tries = _TRIES[spec.message_id] = _compile(spec)
+    return tries
+
+
+def _compile(spec: MessageSpec) -> tuple[Node, Node, Node]:
+    return (
+        compile_table(spec.group_table),
+        compile_table(spec.payment_table),
+        compile_table(spec.transaction_table),
+    )
+
+
+@cache
+def _app_header_trie() -> Node:
+    return compile_table(APP_HEADER_TABLE)
+
+
+def _new_parser() -> etree.XMLPullParser:
+    return etree.XMLPullParser(
+        events=("start", "end"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+        collect_ids=False,
+    )
+
+
+class _Walker:
+    """Turns start/end events into transfers; one per document."""
+
+    def __init__(self, spec: MessageSpec, file: str | None, limits: Limits) -> None:
+        self.spec = spec
+        self.file = file
+        self.limits = limits
+        self.group_trie, self.payment_trie, self.tx_trie = _tries(spec)
+        # Parallel stacks, one entry per open element.
+        self.modes: list[int] = []
+        self.nodes: list[Node | None] = []
+        self.containers: list[dict[str, Any] | None] = []
+        self.names: list[str] = []
+        self.app_values: dict[str, Any] | None = None
+        self.app_header_type: str | None = None
+        self.app_header: AppHeader | None = None
+        self.group_values: dict[str, Any] | None = None
+        self.message: MessageHeader | None = None
+        self.group_defaults: dict[str, Any] = {}
+        self.payment_values: dict[str, Any] = {}
+        self.payment: PaymentInformation | None = None
+        self.defaults: dict[str, Any] = {}
+        self.payment_count = 0
+        self.tx_in_parent = 0
+        self.tx_index = 0
+        self.tx_values: dict[str, Any] = {}
+        self.tx_line: int | None = None
+        self.seen_document = False
+
+    # -- errors -------------------------------------------------------------------------
+
+    def path(self) -> str:
+        return "/" + "/".join(self.names)
+
+    def error(self, cls: type[ParseError], message: str, line: int | None,
+              column: int | None = None, code: str | None = None) -> ParseError:
+        return cls(message, file=self.file, line=line, column=column, path=self.path(),
+                   code=code)
+
+    def missing(self, exc: MissingFieldError, trie: Node, line: int | None) -> ParseError:
+        where = iso_path_of(trie, exc.field)
+        what = f"element {where}" if where else f"{exc.record}.{exc.field}"
+        return self.error(ParseError, f"missing required {what}", line)
+
+    # -- events -------------------------------------------------------------------------
+
+    def start(self, elem: Any) -> None:
+        tag = elem.tag
+        if not isinstance(tag, str):
+            return
+        line = elem.sourceline
+        if len(self.modes) >= self.limits.max_depth:
+            self.names.append(etree.QName(tag).localname)
+            raise self.error(LimitExceededError,
+                             f"elements nested deeper than {self.limits.max_depth}", line)
+        namespace, _, local = tag[1:].partition("}") if tag[0] == "{" else ("", "", tag)
+        parent = self.modes[-1] if self.modes else _OUT
+        mode = _SKIP
+        node: Node | None = None
+        container: dict[str, Any] | None = None
+        name = local
+        if parent in _TRIE_MODES:
+            if parent == _PMT and local == "CdtTrfTxInf":
+                mode, node, name = self._start_tx(line)
+                container = self.tx_values
+            else:
+                parent_node = self.nodes[-1]
+                assert parent_node is not None
+                node = parent_node.children.get(local)
+                if node is not None:
+                    mode = _FIELD
+                    container = self.containers[-1]
+                    assert container is not None
+                    if node.group is not None:
+                        container = start_group(container, node.group)
+                    if node.attrs:
+                        self.names.append(name)
+                        self._attributes(node, elem, container, line)
+                        self.names.pop()
+        elif parent == _ROOT:
+            if local == "GrpHdr":
+                mode, node = _GRP, self.group_trie
+                container = self.group_values = {}
+            elif self.spec.payment_scope is not None and local == self.spec.payment_scope:
+                self.payment_count += 1
+                self.tx_in_parent = 0
+                self.payment = None
+                mode, node, name = _PMT, self.payment_trie, f"{local}[{self.payment_count}]"
+                container = self.payment_values = {}
+            elif self.spec.payment_scope is None and local == "CdtTrfTxInf":
+                mode, node, name = self._start_tx(line)
+                container = self.tx_values
+        elif parent == _DOC:
+            if local != self.spec.root:
+                self.names.append(local)
+                raise self.error(ParseError, f"expected {self.spec.root} in the "
+                                 f"{self.spec.message_id} Document, found {local}", line)
+            mode = _ROOT
+        elif parent == _OUT:
+            if local == "Document" and namespace.startswith(ISO_NAMESPACE_PREFIX):
+                mode = _DOC
+                self.seen_document = True
+            elif local == "AppHdr" and namespace.startswith(_HEAD_PREFIX) \
+                    and not self.seen_document:
+                mode, node = _APPHDR, _app_header_trie()
+                container = self.app_values = {}
+                self.app_header_type = namespace[len(ISO_NAMESPACE_PREFIX):]
+            else:
+                mode = _OUT
+        self.modes.append(mode)
+        self.nodes.append(node)
+        self.containers.append(container)
+        self.names.append(name)
+
+    def _start_tx(self, line: int | None) -> tuple[int, Node, str]:
+        if self.message is None:
+            self.names.append("CdtTrfTxInf")
+            raise self.error(ParseError, "CdtTrfTxInf before a complete GrpHdr", line)
+        if self.spec.payment_scope is not None and self.payment is None:
+            try:
+                self.payment = build_payment(self.payment_values, self.payment_count)
+            except MissingFieldError as exc:
+                raise self.missing(exc, self.payment_trie, line) from None
+            self.defaults = transfer_defaults(self.group_values or {}, self.payment_values)
+        self.tx_in_parent += 1
+        self.tx_values = {}
+        self.tx_line = line
+        return _TX, self.tx_trie, f"CdtTrfTxInf[{self.tx_in_parent}]"
+
+    def _attributes(self, node: Node, elem: Any, container: dict[str, Any],
+                    line: int | None) -> None:
+        for key, value in elem.attrib.items():
+            local = key.rpartition("}")[2]
+            spec = node.attrs.get(local)
+            if spec is None:
+                continue
+            target, kind = spec
+            try:
+                put(container, target, convert(kind, value), False)
+            except ValueError as exc:
+                self.names[-1] += f"@{local}"
+                raise self.error(InvalidValueError, str(exc), line, code=_code(target)) from None
+
+    def end(self, elem: Any) -> Iterator[Transfer]:
+        if not isinstance(elem.tag, str):
+            return
+        mode = self.modes[-1]
+        node = self.nodes[-1]
+        text = elem.text
+        if text is not None and len(text) * 4 > self.limits.max_text_bytes \
+                and len(text.encode("utf-8")) > self.limits.max_text_bytes:
+            raise self.error(LimitExceededError,
+                             f"text longer than {self.limits.max_text_bytes} bytes",
+                             elem.sourceline)
+        if node is not None and node.target is not None and mode == _FIELD:
+            try:
+                value = convert(node.kind, text or "")
+            except ValueError as exc:
+                raise self.error(InvalidValueError, str(exc), elem.sourceline,
+                                 code=_code(node.target)) from None
+            container = self.containers[-1]
+            assert container is not None
+            put(container, node.target, value, node.repeat)
+        elif mode == _TX:
+            yield self._finish_tx(elem)
+        elif mode == _GRP:
+            self._finish_group(elem)
+        elif mode == _APPHDR:
+            assert self.app_header_type is not None
+            try:
+                self.app_header = build_app_header(self.app_header_type, self.app_values or {})
+            except MissingFieldError as exc:  # pragma: no cover - AppHeader has no required
+                raise self.missing(exc, _app_header_trie(), elem.sourceline) from None
+        self.modes.pop()
+        self.nodes.pop()
+        self.containers.pop()
+        self.names.pop()
+
+    def _finish_group(self, elem: Any) -> None:
+        group = self.group_values or {}
+        try:
+            self.message = build_message(str(self.spec.message_id), group, self.app_header)
+        except MissingFieldError as exc:
+            raise self.missing(exc, self.group_trie, elem.sourceline) from None
+        self.group_defaults = transfer_defaults(group)
+        if self.spec.payment_scope is None:
+            self.defaults = self.group_defaults
+
+    def _finish_tx(self, elem: Any) -> Transfer:
+        assert self.message is not None
+        source = Source(file=self.file, index=self.tx_index, line=self.tx_line)
+        try:
+            transfer = build_transfer(self.message, self.payment, self.defaults,
+                                      self.tx_values, source)
+        except MissingFieldError as exc:
+            raise self.missing(exc, self.tx_trie, self.tx_line) from None
+        self.tx_index += 1
+        return transfer
+
+    def finish(self) -> None:
+        if self.message is None:
+            raise ParseError(f"no GrpHdr in the {self.spec.message_id} Document",
+                             file=self.file, path=f"/Document/{self.spec.root}")
+
+
+def _code(target: str) -> str:
+    leaf = target.rsplit(".", 1)[-1]
+    if leaf in ("amount", "currency", "control_sum"):
+        return "AM12" if leaf != "control_sum" else "AM10"
+    if leaf in ("number_of_transactions",):
+        return "AM18"
+    if "date" in leaf:
+        return "DT01"
+    return "FF01"
+
+
+def scan(stream: Input, head: bytes, sniffed: Sniffed, spec: MessageSpec,
+         limits: Limits) -> Iterator[Transfer]:
+    """Yield the transfers of the document whose first bytes ``head`` were sniffed."""
+    walker = _Walker(spec, stream.name, limits)
+    parser = _new_parser()
+    data = head
+    try:
+        while True:
+            if data:
+                parser.feed(data)
+            else:
+                parser.close()
+            for event, elem in parser.read_events():
+                if event == "start":
+                    walker.start(elem)
+                else:
+                    yield from walker.end(elem)
+                    # Constant memory: nothing of a closed element is needed any more.
+                    parent = elem.getparent()
+                    elem.clear()
+                    if parent is not None:
+                        parent.remove(elem)
+            if not data:
+                break
+            data = stream.read()
+    except etree.XMLSyntaxError as exc:
+        line, column = exc.position if exc.position else (None, None)
+        raise ParseError(f"not well-formed: {exc.msg}", file=stream.name, line=line,
+                         column=column, path=walker.path() if walker.names else None) from None
+    walker.finish()
