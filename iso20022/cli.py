@@ -29,7 +29,7 @@ from . import __version__
 from ._impl import FALLBACK_REASON, IMPLEMENTATION
 from .catalog import detect
 from .errors import Iso20022Error, ParseError
-from .jsonio import to_dict
+from .jsonio import json_schema, to_dict
 from .parse import parse
 from .records import Transfer
 
@@ -210,12 +210,17 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return status
 
 
+def _cmd_schema(args: argparse.Namespace) -> int:
+    sys.stdout.write(orjson.dumps(json_schema(), option=orjson.OPT_INDENT_2).decode() + "\n")
+    return EXIT_OK
+
+
 # -- entry point ------------------------------------------------------------------------
 
 
 def _version() -> str:
-    impl = IMPLEMENTATION if FALLBACK_REASON is None else f"{IMPLEMENTATION}: {FALLBACK_REASON}"
-    return f"iso20022 {__version__} ({impl} implementation)"
+    why = "" if FALLBACK_REASON is None else f": {FALLBACK_REASON}"
+    return f"iso20022 {__version__} ({IMPLEMENTATION} implementation{why})"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -238,6 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("summary", help="count transfers and sum amounts per file")
     p.add_argument("files", nargs="+", metavar="FILE_OR_DIR")
     p.set_defaults(func=_cmd_summary)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of a transfer record")
+    p.set_defaults(func=_cmd_schema)
     return parser
 
 

@@ -18,6 +18,7 @@ element path such as ``/Document/FIToFICstmrCdtTrf/CdtTrfTxInf[2]/IntrBkSttlmAmt
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -77,7 +78,9 @@ def _app_header_trie() -> Node:
 def _new_parser() -> etree.XMLPullParser:
     return etree.XMLPullParser(
         events=("start", "end"),
-        resolve_entities=False,
+        # DOCTYPE is refused before this parser sees a byte (see _sniff_py), so no
+        # entity can be declared; resolve_entities=False is not set because it
+        # makes libxml2 errors surface as lxml's uninformative "no element found".
         no_network=True,
         load_dtd=False,
         dtd_validation=False,
@@ -287,6 +290,18 @@ class _Walker:
         self.tx_index += 1
         return transfer
 
+    def replay(self, events: Any) -> None:
+        """Follow events for the path only (after an error): no records, no errors."""
+        try:
+            for event, elem in events:
+                if event == "start":
+                    self.start(elem)
+                else:
+                    for _ in self.end(elem):
+                        pass
+        except ParseError:
+            pass
+
     def finish(self) -> None:
         if self.message is None:
             raise ParseError(f"no GrpHdr in the {self.spec.message_id} Document",
@@ -302,6 +317,20 @@ def _code(target: str) -> str:
     if "date" in leaf:
         return "DT01"
     return "FF01"
+
+
+_POSITION_SUFFIX = re.compile(r", line \d+, column \d+$")
+
+
+def _root_cause(exc: etree.XMLSyntaxError) -> tuple[str, int | None, int | None]:
+    """libxml2's message and position, without lxml's repeated ``, line N, column M``."""
+    line, column = exc.position if exc.position else (0, 0)
+    message = _POSITION_SUFFIX.sub("", exc.msg or "")
+    if not line and len(exc.error_log):
+        # lxml's feed-parser log is shared; its newest entry is this error.
+        entry = exc.error_log[len(exc.error_log) - 1]
+        message, line, column = entry.message, entry.line, entry.column
+    return message, line or None, column or None
 
 
 def scan(stream: Input, head: bytes, sniffed: Sniffed, spec: MessageSpec,
@@ -330,7 +359,10 @@ def scan(stream: Input, head: bytes, sniffed: Sniffed, spec: MessageSpec,
                 break
             data = stream.read()
     except etree.XMLSyntaxError as exc:
-        line, column = exc.position if exc.position else (None, None)
-        raise ParseError(f"not well-formed: {exc.msg}", file=stream.name, line=line,
+        # feed() raises before the events of its chunk were read: replay them so
+        # the error names the element path where it happened.
+        walker.replay(parser.read_events())
+        message, line, column = _root_cause(exc)
+        raise ParseError(f"not well-formed: {message}", file=stream.name, line=line,
                          column=column, path=walker.path() if walker.names else None) from None
     walker.finish()
