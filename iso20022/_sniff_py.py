@@ -43,7 +43,10 @@ def _fail(cls: type[ParseError], message: str, buf: bytes, pos: int) -> ParseErr
     return cls(message, line=_line(buf, pos))
 
 
-def _parse_start_tag(buf: bytes, i: int, end: int) -> tuple[bytes, list[tuple[bytes, bytes]], int, bool] | None:
+_Tag = tuple[bytes, list[tuple[bytes, bytes]], int, bool]
+
+
+def _parse_start_tag(buf: bytes, i: int, end: int) -> _Tag | None:
     """Read ``<name attr="v" ...>`` at ``buf[i] == '<'``; None when the tag is incomplete."""
     j = i + 1
     while j < end and buf[j] not in _NAME_END:
@@ -99,7 +102,8 @@ def _parse_start_tag(buf: bytes, i: int, end: int) -> tuple[bytes, list[tuple[by
         attrs.append((attr, value))
         j = close + 1
         if j < end and buf[j] not in _WS and buf[j] not in b"/>":
-            raise _fail(ParseError, "not well-formed: attributes must be separated by space", buf, j)
+            raise _fail(ParseError, "not well-formed: attributes must be separated by space",
+                        buf, j)
 
 
 def sniff(buf: bytes, final: bool, limit: int) -> SniffResult | None:
@@ -110,7 +114,10 @@ def sniff(buf: bytes, final: bool, limit: int) -> SniffResult | None:
     pos = 0
     if buf[:3] == b"\xef\xbb\xbf":
         pos = 3
-    elif buf[:2] in (b"\xff\xfe", b"\xfe\xff") or buf[:4] in (b"\x00\x00\x00<", b"<\x00\x00\x00"):
+    elif buf[:2] in (b"\xff\xfe", b"\xfe\xff") or buf[:4] in (
+        b"\x00\x00\x00<",
+        b"<\x00\x00\x00",
+    ):
         raise ParseError("not UTF-8: UTF-16/UTF-32 documents are refused (ISO 20022 uses UTF-8)",
                          line=1)
     elif buf[:2] in (b"\x00<", b"<\x00"):
@@ -121,10 +128,7 @@ def sniff(buf: bytes, final: bool, limit: int) -> SniffResult | None:
     app_header: bytes | None = None
     while True:
         i = buf.find(b"<", pos, end)
-        if i < 0:
-            text_end = end
-        else:
-            text_end = i
+        text_end = end if i < 0 else i
         if depth == 0 and buf[pos:text_end].strip(_WS):
             if root is None:
                 raise _fail(ParseError, "not XML: text before the root element", buf, pos)

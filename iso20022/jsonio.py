@@ -24,7 +24,6 @@ import typing
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import cache
 from typing import Any, TypeVar
 
 import orjson
@@ -84,9 +83,14 @@ def to_json(record: Any) -> bytes:
     return orjson.dumps(to_dict(record))
 
 
-@cache
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls))
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
 
 
 # -- decoding -----------------------------------------------------------------
@@ -154,13 +158,23 @@ def _converter(tp: Any) -> Callable[[Any], Any]:
         return _date
     if tp in (str, int, bool):
         return _exact(tp)
-    if dataclasses.is_dataclass(tp):
-        return lambda value: from_dict(tp, value)
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        record_type: type = tp
+        return lambda value: from_dict(record_type, value)
     raise TypeError(f"no JSON converter for {tp!r}")  # a record definition bug
 
 
-@cache
+_DECODERS: dict[type, tuple[dict[str, Callable[[Any], Any]], frozenset[str]]] = {}
+
+
 def _decoder(cls: type) -> tuple[dict[str, Callable[[Any], Any]], frozenset[str]]:
+    found = _DECODERS.get(cls)
+    if found is None:
+        found = _DECODERS[cls] = _make_decoder(cls)
+    return found
+
+
+def _make_decoder(cls: type) -> tuple[dict[str, Callable[[Any], Any]], frozenset[str]]:
     hints = typing.get_type_hints(cls)
     converters: dict[str, Callable[[Any], Any]] = {}
     required: set[str] = set()
@@ -174,7 +188,8 @@ def _decoder(cls: type) -> tuple[dict[str, Callable[[Any], Any]], frozenset[str]
 def from_dict(cls: type[R], data: Any) -> R:
     """Build a record of class ``cls`` from :func:`to_dict` output; strict.
 
-    Raises :class:`RecordDecodeError`. Example: ``from_dict(Money, {"amount": "1", "currency": "EUR"})``
+    Raises :class:`RecordDecodeError`.
+    Example: ``from_dict(Money, {"amount": "1", "currency": "EUR"})``
     """
     if not isinstance(data, dict):
         raise RecordDecodeError(f"{cls.__name__}: expected an object, got {type(data).__name__}")
@@ -214,7 +229,8 @@ def _schema_of(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
         (inner,) = [a for a in typing.get_args(tp) if a is not type(None)]
         return _schema_of(inner, defs)
     if origin is tuple:
-        return {"type": "array", "items": _schema_of(typing.get_args(tp)[0], defs), "minItems": 1}
+        items = _schema_of(typing.get_args(tp)[0], defs)
+        return {"type": "array", "items": items, "minItems": 1}
     if tp is Decimal:
         return {"type": "string", "pattern": _DECIMAL_PATTERN}
     if tp is datetime:
@@ -227,7 +243,7 @@ def _schema_of(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
         return {"type": "boolean"}
     if tp is int:
         return {"type": "integer"}
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         name = tp.__name__
         if name not in defs:
             defs[name] = {}  # placeholder against recursion

@@ -56,7 +56,11 @@ _TABLE: Final = (
     ("NARR", "Narrative", "Reason is provided as narrative information."),
     ("RC01", "BankIdentifierIncorrect", "Bank identifier code specified is invalid."),
     ("RF01", "NotUniqueTransactionReference", "Transaction reference is not unique."),
-    ("TM01", "InvalidCutOffTime", "Associated message was received after agreed processing cut-off."),
+    (
+        "TM01",
+        "InvalidCutOffTime",
+        "Associated message was received after agreed processing cut-off.",
+    ),
 )
 
 REASONS: Final[dict[str, Reason]] = {code: Reason(code, n, d) for code, n, d in _TABLE}

@@ -24,7 +24,7 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -262,7 +262,7 @@ class Transfer:
     remittance_unstructured: tuple[str, ...] = ()  # RmtInf/Ustrd
     creditor_reference: str | None = None  # RmtInf/Strd/CdtrRefInf/Ref
     creditor_reference_type: str | None = None  # RmtInf/Strd/CdtrRefInf/Tp/CdOrPrtry/Cd
-    source: Source = Source()
+    source: Source = field(default_factory=Source)
 
     def to_json(self) -> bytes:
         """This transfer as JSON bytes (the documented contract). Example: ``t.to_json()``."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import os
+import socket
 from collections.abc import Iterator
 from types import ModuleType
 
@@ -48,3 +50,34 @@ def sniff_modules() -> dict[str, ModuleType]:
     if not COMPILED_DISABLED:
         mods["compiled"] = _module("sniff", "compiled")
     return mods
+
+
+REQUIRE_SERVICES = os.environ.get("ISO20022_REQUIRE_SERVICES", "") not in ("", "0")
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    """Skip (or fail, with ISO20022_REQUIRE_SERVICES=1) unless ``host:port`` accepts connections."""
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return
+    except OSError as exc:
+        message = f"{name} is not reachable at {host}:{port} ({exc})"
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{message}; ISO20022_REQUIRE_SERVICES=1 requires it")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The test PostgreSQL (trust auth, database ``test``)."""
+    url = os.environ.get("ISO20022_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    return url
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> str:
+    """The test RabbitMQ (guest/guest)."""
+    url = os.environ.get("ISO20022_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
+    require_service("RabbitMQ", "127.0.0.1", 5672)
+    return url

@@ -28,3 +28,10 @@ def require_corpus() -> Path:
     if not (CORPUS / "INDEX.md").exists():
         pytest.skip(f"sample corpus not found at {CORPUS} (../shared is absent)")
     return CORPUS
+
+
+def require_shared() -> Path:
+    """Return ``../shared``, or skip the calling test when it is absent."""
+    if not SHARED.is_dir():
+        pytest.skip(f"shared data not found at {SHARED} (../shared beside the repository)")
+    return SHARED

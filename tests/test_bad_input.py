@@ -183,8 +183,8 @@ def test_a_declared_latin1_document_is_read() -> None:
 
 
 def test_message_mismatch_is_refused() -> None:
-    with pytest.raises(UnsupportedMessageError, match="expected pain.001.001.09, found "
-                       "pacs.008.001.08"):
+    with pytest.raises(UnsupportedMessageError, match=r"expected pain\.001\.001\.09, found "
+                       r"pacs\.008\.001\.08"):
         parse_all(pacs008(), message="pain.001.001.09")
     assert len(parse_all(pacs008(), message="pacs.008.001.08")) == 1
 

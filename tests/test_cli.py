@@ -33,7 +33,8 @@ PAIN = f"""<?xml version="1.0" encoding="UTF-8"?>
 <RmtInf><Ustrd>Invoice 1</Ustrd></RmtInf></CdtTrfTxInf>
 <CdtTrfTxInf><PmtId><EndToEndId>E2E-B</EndToEndId></PmtId>
 <Amt><InstdAmt Ccy="EUR">50.25</InstdAmt></Amt>
-<Cdtr><Nm>Łódź Transport</Nm></Cdtr><CdtrAcct><Id><IBAN>PL61109010140000071219812874</IBAN></Id></CdtrAcct>
+<Cdtr><Nm>Łódź Transport</Nm></Cdtr>
+<CdtrAcct><Id><IBAN>PL61109010140000071219812874</IBAN></Id></CdtrAcct>
 </CdtTrfTxInf></PmtInf></CstmrCdtTrfInitn></Document>
 """
 

@@ -10,6 +10,7 @@ import pytest
 
 import iso20022
 from iso20022 import _impl
+
 from support import COMPILED_DISABLED
 
 

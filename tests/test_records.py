@@ -26,6 +26,7 @@ from iso20022.records import (
     Source,
     Transfer,
 )
+
 from support import CORPUS, corpus_rows
 
 SCHEMA_FILE = Path(iso20022.__file__).parent / "transfer.schema.json"

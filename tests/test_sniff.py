@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iso20022.errors import ParseError
+
 from support import COMPILED_DISABLED, CORPUS, corpus_rows, require_corpus
 
 pytestmark = pytest.mark.skipif(COMPILED_DISABLED, reason="compiled sniffer disabled: "
@@ -88,8 +89,10 @@ def test_mutated_heads_give_the_same_answer(sniff_modules: dict[str, ModuleType]
         if kind == "flip":
             doc[pos] = data.draw(st.sampled_from(b"<>/=\"' !?-[]:xD\n\x00\xff"))
         elif kind == "insert":
-            doc[pos:pos] = data.draw(st.sampled_from(
-                [b"<", b">", b"<!DOCTYPE x>", b"</a>", b"<b/>", b"<!--", b"-->", b'"', b"xmlns:q='u'"]))
+            doc[pos:pos] = data.draw(st.sampled_from([
+                b"<", b">", b"<!DOCTYPE x>", b"</a>", b"<b/>", b"<!--", b"-->", b'"',
+                b"xmlns:q='u'",
+            ]))
         else:
             del doc[pos : pos + data.draw(st.integers(1, 8))]
     final = data.draw(st.booleans())

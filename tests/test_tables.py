@@ -8,6 +8,7 @@ import pytest
 import xmlschema
 
 from iso20022.parse.tables import APP_HEADER_TABLE, SPECS, Sub, compile_table
+
 from support import SHARED
 from xsdpaths import problems
 

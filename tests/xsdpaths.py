@@ -54,7 +54,8 @@ def problems(spec: MessageSpec, xsd: Path) -> list[str]:
             if elem is None:
                 continue
             where = "/".join((*scope_path, *trail))
-            if node.target is not None and elem.type.is_complex() and not elem.type.has_simple_content():
+            complex_content = elem.type.is_complex() and not elem.type.has_simple_content()
+            if node.target is not None and complex_content:
                 out.append(f"{where}: text target {node.target} on a complex element")
             for attr in node.attrs:
                 if attr not in elem.attributes:

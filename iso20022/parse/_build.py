@@ -19,13 +19,11 @@ import typing
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 from ..records import (
     AppHeader,
     MessageHeader,
-    Money,
     PaymentInformation,
     Source,
     Transfer,
@@ -36,10 +34,10 @@ __all__ = [
     "build_app_header",
     "build_message",
     "build_payment",
-    "convert",
-    "transfer_defaults",
     "build_transfer",
+    "convert",
     "put",
+    "transfer_defaults",
 ]
 
 _XML_WS = " \t\r\n"
@@ -148,9 +146,18 @@ def start_group(container: dict[str, Any], target: str) -> dict[str, Any]:
 # -- dicts -> records --------------------------------------------------------------------
 
 
-@cache
+_PLANS: dict[type, tuple[dict[str, Callable[[Any], Any]], tuple[str, ...]]] = {}
+
+
 def _plan(cls: type) -> tuple[dict[str, Callable[[Any], Any]], tuple[str, ...]]:
     """Per record class: how to turn each field's collected value, and required fields."""
+    plan = _PLANS.get(cls)
+    if plan is None:
+        plan = _PLANS[cls] = _make_plan(cls)
+    return plan
+
+
+def _make_plan(cls: type) -> tuple[dict[str, Callable[[Any], Any]], tuple[str, ...]]:
     hints = typing.get_type_hints(cls)
     steps: dict[str, Callable[[Any], Any]] = {}
     required: list[str] = []
@@ -172,11 +179,13 @@ def _step(tp: Any) -> Callable[[Any], Any]:
         origin = typing.get_origin(tp)
     if origin is tuple:
         item = typing.get_args(tp)[0]
-        if dataclasses.is_dataclass(item):
-            return lambda values: tuple(build(item, v) for v in values)
+        if isinstance(item, type) and dataclasses.is_dataclass(item):
+            item_type: type = item
+            return lambda values: tuple(build(item_type, v) for v in values)
         return tuple
-    if dataclasses.is_dataclass(tp):
-        return lambda value: value if isinstance(value, tp) else build(tp, value)
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        record_type: type = tp
+        return lambda value: value if isinstance(value, record_type) else build(record_type, value)
     return _identity
 
 
@@ -264,10 +273,3 @@ def build_transfer(
         if name not in kwargs:
             raise MissingFieldError("Transfer", name)
     return Transfer(**kwargs)
-
-
-def money_complete(value: Any) -> bool:
-    """True when a collected money dict has both amount and currency."""
-    return isinstance(value, Money) or (
-        isinstance(value, dict) and "amount" in value and "currency" in value
-    )

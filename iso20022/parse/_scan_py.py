@@ -19,9 +19,9 @@ element path such as ``/Document/FIToFICstmrCdtTrf/CdtTrfTxInf[2]/IntrBkSttlmAmt
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 
@@ -326,9 +326,10 @@ def _root_cause(exc: etree.XMLSyntaxError) -> tuple[str, int | None, int | None]
     """libxml2's message and position, without lxml's repeated ``, line N, column M``."""
     line, column = exc.position if exc.position else (0, 0)
     message = _POSITION_SUFFIX.sub("", exc.msg or "")
-    if not line and len(exc.error_log):
+    entries: list[Any] = list(cast(Iterable[Any], exc.error_log))
+    if not line and entries:
         # lxml's feed-parser log is shared; its newest entry is this error.
-        entry = exc.error_log[len(exc.error_log) - 1]
+        entry = entries[-1]
         message, line, column = entry.message, entry.line, entry.column
     return message, line or None, column or None
 
@@ -345,7 +346,8 @@ def scan(stream: Input, head: bytes, sniffed: Sniffed, spec: MessageSpec,
                 parser.feed(data)
             else:
                 parser.close()
-            for event, elem in parser.read_events():
+            events: Iterator[tuple[str, Any]] = parser.read_events()
+            for event, elem in events:
                 if event == "start":
                     walker.start(elem)
                 else:

@@ -32,12 +32,12 @@ from ..msgid import MessageId
 
 __all__ = [
     "APP_HEADER_TABLE",
-    "iso_path_of",
     "SPECS",
     "Group",
     "MessageSpec",
     "Node",
     "compile_table",
+    "iso_path_of",
     "spec_for",
 ]
 
