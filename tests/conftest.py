@@ -3,24 +3,62 @@
 from __future__ import annotations
 
 import importlib
+import io
 import os
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from types import ModuleType
+from typing import Any
 
 import pytest
 
+import iso20022
 import iso20022._impl as impl
+from iso20022.errors import ParseError
 
 from support import COMPILED_DISABLED
 
-_TWINS = {"sniff": "iso20022._sniff_py"}
+_TWINS = {"sniff": "iso20022._sniff_py", "scan": "iso20022.parse._scan_py"}
 
 
 def _module(name: str, which: str) -> ModuleType:
     if which == "python":
         return importlib.import_module(_TWINS[name])
     return importlib.import_module(f"iso20022._speedups.{name}")
+
+
+@contextmanager
+def implementation_modules(which: str) -> Iterator[None]:
+    """Make the package use the ``which`` ("compiled" or "python") modules inside the block."""
+    saved = {name: getattr(impl, name) for name in _TWINS}
+    try:
+        for name in _TWINS:
+            setattr(impl, name, _module(name, which))
+        yield
+    finally:
+        for name, module in saved.items():
+            setattr(impl, name, module)
+
+
+def parse_outcome(data: object, **kwargs: Any) -> tuple[Any, ...]:
+    """``("ok", transfers)`` or ``("error", error type, path)`` of ``iso20022.parse``."""
+    try:
+        return ("ok", list(iso20022.parse(data, **kwargs)))  # type: ignore[arg-type]
+    except ParseError as exc:
+        return ("error", type(exc), exc.path)
+
+
+def parse_both(data: object, **kwargs: Any) -> dict[str, tuple[Any, ...]]:
+    """The outcome of parsing ``data`` with each available implementation."""
+    kinds = ["python"] if COMPILED_DISABLED else ["compiled", "python"]
+    out = {}
+    for which in kinds:
+        if isinstance(data, io.IOBase):
+            data.seek(0)
+        with implementation_modules(which):
+            out[which] = parse_outcome(data, **kwargs)
+    return out
 
 
 @pytest.fixture(
@@ -39,7 +77,7 @@ def implementation(request: pytest.FixtureRequest) -> str:
 def use_implementation(implementation: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Make the package (parse, detect) use ``implementation`` for this test."""
     for name in _TWINS:
-        monkeypatch.setattr(impl, name, _module(name, implementation))
+        monkeypatch.setattr(impl, name, _module(name, implementation), raising=False)
     yield implementation
 
 

@@ -57,3 +57,14 @@ def test_first_record_arrives_before_the_input_is_read() -> None:
 def test_all_records_share_one_message_header() -> None:
     transfers = list(iso20022.parse(big_pacs008(10)))
     assert all(t.message is transfers[0].message for t in transfers)
+
+
+def test_line_numbers_stay_exact_past_line_65535() -> None:
+    """libxml2 reports line + 1 from line 65535 on; both implementations give the true line."""
+    data = big_pacs008(70_000)
+    transfers = list(iso20022.parse(data))
+    for t in (transfers[65_533], transfers[65_534], transfers[69_999]):
+        start = -1
+        for _ in range(t.source.index + 1):
+            start = data.index(b"<CdtTrfTxInf>", start + 1)
+        assert t.source.line == data.count(b"\n", 0, start) + 1

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .. import _impl
 from .._source import Source, open_input, read_head
 from ..catalog import message_id_of
 from ..errors import ParseError, UnsupportedMessageError
 from ..limits import DEFAULT_LIMITS, Limits
 from ..msgid import MessageId
 from ..records import Transfer
-from . import _scan_py
 from .tables import SPECS
 
 __all__ = ["parse"]
@@ -74,6 +74,6 @@ def _parse(source: Source, expected: MessageId | None, limits: Limits) -> Iterat
                 file=stream.name, line=sniffed.line, path="/Document",
             )
         try:
-            yield from _scan_py.scan(stream, head, sniffed, spec, limits)
+            yield from _impl.scan.scan(stream, head, sniffed, spec, limits)
         except ParseError as exc:
             raise exc.with_file(stream.name) from None

@@ -75,6 +75,12 @@ def _app_header_trie() -> Node:
     return compile_table(APP_HEADER_TABLE)
 
 
+# libxml2 keeps an element's line in 16 bits: from line 65535 on, ``sourceline`` is a
+# guess that depends on the element's content.  Up to this line it is exact; past
+# it, scan() feeds the parser line by line and supplies the line itself.
+_EXACT_LINES = 65534
+
+
 def _new_parser() -> etree.XMLPullParser:
     return etree.XMLPullParser(
         events=("start", "end"),
@@ -104,6 +110,7 @@ class _Walker:
         self.nodes: list[Node | None] = []
         self.containers: list[dict[str, Any] | None] = []
         self.names: list[str] = []
+        self.lines: list[int] = []  # line of each open element's start tag
         self.app_values: dict[str, Any] | None = None
         self.app_header_type: str | None = None
         self.app_header: AppHeader | None = None
@@ -137,16 +144,27 @@ class _Walker:
 
     # -- events -------------------------------------------------------------------------
 
-    def start(self, elem: Any) -> None:
+    def start(self, elem: Any, line: int) -> None:
         tag = elem.tag
         if not isinstance(tag, str):
             return
-        line = elem.sourceline
         if len(self.modes) >= self.limits.max_depth:
             self.names.append(etree.QName(tag).localname)
             raise self.error(LimitExceededError,
                              f"elements nested deeper than {self.limits.max_depth}", line)
-        namespace, _, local = tag[1:].partition("}") if tag[0] == "{" else ("", "", tag)
+        if tag[0] == "{":
+            namespace, _, local = tag[1:].partition("}")
+        else:
+            namespace, local = "", tag
+            if ":" in tag:  # libxml2 reports this only when the parse ends: fail here
+                self.names.append(tag)
+                raise self.error(ParseError, f"namespace prefix {tag.partition(':')[0]!r} "
+                                 "is not declared", line)
+        for key in elem.attrib:
+            if key[0] != "{" and ":" in key:
+                self.names.append(local)
+                raise self.error(ParseError, f"namespace prefix {key.partition(':')[0]!r} "
+                                 f"of attribute {key!r} is not declared", line)
         parent = self.modes[-1] if self.modes else _OUT
         mode = _SKIP
         node: Node | None = None
@@ -204,6 +222,7 @@ class _Walker:
         self.nodes.append(node)
         self.containers.append(container)
         self.names.append(name)
+        self.lines.append(line)
 
     def _start_tx(self, line: int | None) -> tuple[int, Node, str]:
         if self.message is None:
@@ -237,6 +256,7 @@ class _Walker:
     def end(self, elem: Any) -> Iterator[Transfer]:
         if not isinstance(elem.tag, str):
             return
+        line = self.lines[-1]
         mode = self.modes[-1]
         node = self.nodes[-1]
         text = elem.text
@@ -244,12 +264,12 @@ class _Walker:
                 and len(text.encode("utf-8")) > self.limits.max_text_bytes:
             raise self.error(LimitExceededError,
                              f"text longer than {self.limits.max_text_bytes} bytes",
-                             elem.sourceline)
+                             line)
         if node is not None and node.target is not None and mode == _FIELD:
             try:
                 value = convert(node.kind, text or "")
             except ValueError as exc:
-                raise self.error(InvalidValueError, str(exc), elem.sourceline,
+                raise self.error(InvalidValueError, str(exc), line,
                                  code=_code(node.target)) from None
             container = self.containers[-1]
             assert container is not None
@@ -257,24 +277,25 @@ class _Walker:
         elif mode == _TX:
             yield self._finish_tx(elem)
         elif mode == _GRP:
-            self._finish_group(elem)
+            self._finish_group(line)
         elif mode == _APPHDR:
             assert self.app_header_type is not None
             try:
                 self.app_header = build_app_header(self.app_header_type, self.app_values or {})
             except MissingFieldError as exc:  # pragma: no cover - AppHeader has no required
-                raise self.missing(exc, _app_header_trie(), elem.sourceline) from None
+                raise self.missing(exc, _app_header_trie(), line) from None
         self.modes.pop()
         self.nodes.pop()
         self.containers.pop()
         self.names.pop()
+        self.lines.pop()
 
-    def _finish_group(self, elem: Any) -> None:
+    def _finish_group(self, line: int) -> None:
         group = self.group_values or {}
         try:
             self.message = build_message(str(self.spec.message_id), group, self.app_header)
         except MissingFieldError as exc:
-            raise self.missing(exc, self.group_trie, elem.sourceline) from None
+            raise self.missing(exc, self.group_trie, line) from None
         self.group_defaults = transfer_defaults(group)
         if self.spec.payment_scope is None:
             self.defaults = self.group_defaults
@@ -290,12 +311,12 @@ class _Walker:
         self.tx_index += 1
         return transfer
 
-    def replay(self, events: Any) -> None:
+    def replay(self, events: Any, line: int | None) -> None:
         """Follow events for the path only (after an error): no records, no errors."""
         try:
             for event, elem in events:
                 if event == "start":
-                    self.start(elem)
+                    self.start(elem, line or elem.sourceline)
                 else:
                     for _ in self.end(elem):
                         pass
@@ -339,32 +360,49 @@ def scan(stream: Input, head: bytes, sniffed: Sniffed, spec: MessageSpec,
     """Yield the transfers of the document whose first bytes ``head`` were sniffed."""
     walker = _Walker(spec, stream.name, limits)
     parser = _new_parser()
+    lines_fed = 0  # newlines fed to the parser so far
+    line: int | None = None  # the line being fed, once sourceline is no longer exact
+
+    def walk() -> Iterator[Transfer]:
+        events: Iterator[tuple[str, Any]] = parser.read_events()
+        for event, elem in events:
+            if event == "start":
+                walker.start(elem, line or elem.sourceline)
+            else:
+                yield from walker.end(elem)
+                # Constant memory: nothing of a closed element is needed any more.
+                parent = elem.getparent()
+                elem.clear()
+                if parent is not None:
+                    parent.remove(elem)
+
     data = head
     try:
-        while True:
-            if data:
+        while data:
+            newlines = data.count(b"\n")
+            if lines_fed + newlines < _EXACT_LINES:
                 parser.feed(data)
+                lines_fed += newlines
+                yield from walk()
             else:
-                parser.close()
-            events: Iterator[tuple[str, Any]] = parser.read_events()
-            for event, elem in events:
-                if event == "start":
-                    walker.start(elem)
-                else:
-                    yield from walker.end(elem)
-                    # Constant memory: nothing of a closed element is needed any more.
-                    parent = elem.getparent()
-                    elem.clear()
-                    if parent is not None:
-                        parent.remove(elem)
-            if not data:
-                break
+                start = 0
+                while start < len(data):
+                    stop = data.find(b"\n", start)
+                    stop = len(data) if stop < 0 else stop + 1
+                    line = lines_fed + 1
+                    parser.feed(data[start:stop])
+                    yield from walk()
+                    lines_fed += data.count(b"\n", start, stop)
+                    start = stop
             data = stream.read()
+        line = lines_fed + 1 if line is not None else None
+        parser.close()
+        yield from walk()
     except etree.XMLSyntaxError as exc:
         # feed() raises before the events of its chunk were read: replay them so
         # the error names the element path where it happened.
-        walker.replay(parser.read_events())
-        message, line, column = _root_cause(exc)
-        raise ParseError(f"not well-formed: {message}", file=stream.name, line=line,
+        walker.replay(parser.read_events(), line)
+        message, err_line, column = _root_cause(exc)
+        raise ParseError(f"not well-formed: {message}", file=stream.name, line=err_line,
                          column=column, path=walker.path() if walker.names else None) from None
     walker.finish()

@@ -1,0 +1,1069 @@
+# cython: language_level=3
+"""Compiled twin of ``iso20022/parse/_scan_py.py``: a streaming byte scanner for ISO 20022.
+
+It reads UTF-8 XML in chunks (other ASCII-compatible declared encodings are
+transcoded first), checks well-formedness the way libxml2 does (names, UTF-8,
+XML characters, entities and character references, CDATA, comments,
+processing instructions, attributes, namespaces), walks the same field trie
+as the reference parser and calls the same record builders, so both give
+equal records or the same error class and element path.  The contract is in
+the reference parser's docstring.
+
+Why it is written this way:
+- the input is a Python ``bytes`` window (``self.buf``) over the stream; a
+  token that does not end inside the window makes the scanner append the
+  next chunk and try again, so no token is ever split; ``self.p`` is a
+  borrowed pointer into ``self.buf`` and is refreshed whenever ``self.buf``
+  is replaced (the bytes object owns the memory);
+- text is decoded into a C buffer only for elements whose text fills a
+  record field; other text is validated and measured, never copied;
+- element names are kept as ``bytes`` on a stack to match end tags; the walk
+  state (mode, trie node, value container) mirrors the reference parser.
+"""
+
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.unicode cimport PyUnicode_DecodeUTF8
+from libc.stdlib cimport free, realloc
+from libc.string cimport memchr, memcmp, memcpy
+
+import codecs
+import re
+
+from iso20022.errors import InvalidValueError, LimitExceededError, ParseError
+from iso20022.msgid import ISO_NAMESPACE_PREFIX
+from iso20022.parse._build import (
+    MissingFieldError,
+    build_app_header,
+    build_message,
+    build_payment,
+    build_transfer,
+    convert,
+    put,
+    start_group,
+    transfer_defaults,
+)
+from iso20022.parse._scan_py import _app_header_trie, _code, _tries
+from iso20022.parse.tables import iso_path_of
+from iso20022.records import Source
+
+cdef str ISO_PREFIX = ISO_NAMESPACE_PREFIX
+cdef str HEAD_PREFIX = ISO_NAMESPACE_PREFIX + "head.001."
+cdef bytes XML_NS = b"http://www.w3.org/XML/1998/namespace"
+
+# Frame modes, as in the reference parser.
+DEF M_OUT = 0
+DEF M_DOC = 1
+DEF M_ROOT = 2
+DEF M_APPHDR = 3
+DEF M_GRP = 4
+DEF M_PMT = 5
+DEF M_TX = 6
+DEF M_FIELD = 7
+DEF M_SKIP = 8
+
+DEF CHUNK = 262144
+
+
+cdef inline bint _is_ws(unsigned char c) noexcept nogil:
+    return c == 0x20 or c == 0x0A or c == 0x09 or c == 0x0D
+
+
+cdef inline bint _ascii_name_start(unsigned char c) noexcept nogil:
+    return (c >= 0x61 and c <= 0x7A) or (c >= 0x41 and c <= 0x5A) or c == 0x5F or c == 0x3A
+
+
+cdef inline bint _ascii_name_char(unsigned char c) noexcept nogil:
+    return _ascii_name_start(c) or (c >= 0x30 and c <= 0x39) or c == 0x2D or c == 0x2E
+
+
+cdef inline bint _name_start_cp(unsigned int u) noexcept nogil:
+    # XML 1.0 fifth edition NameStartChar, non-ASCII part.
+    return ((0xC0 <= u <= 0xD6) or (0xD8 <= u <= 0xF6) or (0xF8 <= u <= 0x2FF)
+            or (0x370 <= u <= 0x37D) or (0x37F <= u <= 0x1FFF) or (0x200C <= u <= 0x200D)
+            or (0x2070 <= u <= 0x218F) or (0x2C00 <= u <= 0x2FEF) or (0x3001 <= u <= 0xD7FF)
+            or (0xF900 <= u <= 0xFDCF) or (0xFDF0 <= u <= 0xFFFD) or (0x10000 <= u <= 0xEFFFF))
+
+
+cdef inline bint _name_char_cp(unsigned int u) noexcept nogil:
+    return (_name_start_cp(u) or u == 0xB7 or (0x300 <= u <= 0x36F)
+            or (0x203F <= u <= 0x2040))
+
+
+cdef inline bint _xml_char(unsigned int u) noexcept nogil:
+    return (u == 0x9 or u == 0xA or u == 0xD or (0x20 <= u <= 0xD7FF)
+            or (0xE000 <= u <= 0xFFFD) or (0x10000 <= u <= 0x10FFFF))
+
+
+cdef inline int _utf8(const unsigned char* p, Py_ssize_t i, Py_ssize_t end,
+                      unsigned int* cp) noexcept nogil:
+    """Decode one UTF-8 sequence at ``p[i]``: its length, 0 if truncated, -1 if invalid."""
+    cdef unsigned char c = p[i]
+    cdef unsigned int u
+    cdef int n, k
+    if c < 0x80:
+        cp[0] = c
+        return 1
+    if c < 0xC2:
+        return -1
+    if c < 0xE0:
+        n = 2
+        u = c & 0x1F
+    elif c < 0xF0:
+        n = 3
+        u = c & 0x0F
+    elif c < 0xF5:
+        n = 4
+        u = c & 0x07
+    else:
+        return -1
+    if i + n > end:
+        for k in range(1, <int>(end - i)):
+            if (p[i + k] & 0xC0) != 0x80:
+                return -1
+        return 0
+    for k in range(1, n):
+        if (p[i + k] & 0xC0) != 0x80:
+            return -1
+        u = (u << 6) | (p[i + k] & 0x3F)
+    if n == 3 and (u < 0x800 or (0xD800 <= u <= 0xDFFF)):
+        return -1
+    if n == 4 and (u < 0x10000 or u > 0x10FFFF):
+        return -1
+    cp[0] = u
+    return n
+
+
+cdef inline int _put_utf8(unsigned char* out, unsigned int u) noexcept nogil:
+    if u < 0x80:
+        out[0] = <unsigned char>u
+        return 1
+    if u < 0x800:
+        out[0] = <unsigned char>(0xC0 | (u >> 6))
+        out[1] = <unsigned char>(0x80 | (u & 0x3F))
+        return 2
+    if u < 0x10000:
+        out[0] = <unsigned char>(0xE0 | (u >> 12))
+        out[1] = <unsigned char>(0x80 | ((u >> 6) & 0x3F))
+        out[2] = <unsigned char>(0x80 | (u & 0x3F))
+        return 3
+    out[0] = <unsigned char>(0xF0 | (u >> 18))
+    out[1] = <unsigned char>(0x80 | ((u >> 12) & 0x3F))
+    out[2] = <unsigned char>(0x80 | ((u >> 6) & 0x3F))
+    out[3] = <unsigned char>(0x80 | (u & 0x3F))
+    return 4
+
+
+cdef class _Transcoder:
+    """A binary reader that turns a declared ASCII-compatible encoding into UTF-8."""
+
+    cdef object source
+    cdef object decoder
+    cdef public object name
+
+    def __init__(self, source, str encoding):
+        self.source = source
+        self.name = source.name
+        self.decoder = codecs.getincrementaldecoder(encoding)("strict")
+
+    def read(self, Py_ssize_t size=CHUNK):
+        chunk = self.source.read(size)
+        try:
+            text = self.decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as exc:
+            raise ParseError(f"bytes not valid in the declared encoding: {exc.reason}",
+                             file=self.name) from None
+        return text.encode("utf-8")
+
+
+cdef class _Scanner:
+    # -- input window --
+    cdef object stream
+    cdef bytes buf
+    cdef const unsigned char* p
+    cdef Py_ssize_t pos, end
+    cdef bint eof
+    cdef int line  # 1 + newlines before p[pos]
+    cdef Py_ssize_t max_token
+    cdef bint at_start  # nothing but a BOM consumed yet: an XML declaration may come
+    # -- text capture --
+    cdef unsigned char* tbuf
+    cdef Py_ssize_t tlen, tcap
+    # -- limits --
+    cdef Py_ssize_t max_depth, max_text
+    # -- element stack --
+    cdef list qnames        # bytes, for end-tag matching
+    cdef list ns            # (prefix bytes, uri bytes, depth) declarations in scope
+    cdef int depth
+    cdef bint root_seen, root_closed
+    cdef int* has_child     # per depth: a child element started (text after it is not .text)
+    cdef Py_ssize_t* text_bytes  # per depth: decoded bytes of .text
+    cdef int* start_line    # per depth: line of the start tag's '>'
+    # -- walker state (as in the reference parser) --
+    cdef object spec
+    cdef object file
+    cdef object group_trie, payment_trie, tx_trie
+    cdef list modes, nodes, containers, names
+    cdef object app_values, app_header_type, app_header
+    cdef object group_values, message, group_defaults
+    cdef object payment_values, payment, defaults
+    cdef int payment_count, tx_in_parent, tx_index
+    cdef object tx_values, tx_line
+    cdef bint seen_document
+    cdef list ready
+
+    def __cinit__(self):
+        self.tbuf = NULL
+        self.has_child = NULL
+        self.text_bytes = NULL
+        self.start_line = NULL
+
+    def __dealloc__(self):
+        free(self.tbuf)
+        free(self.has_child)
+        free(self.text_bytes)
+        free(self.start_line)
+
+    def __init__(self, stream, bytes head, spec, limits):
+        self.stream = stream
+        self.file = stream.name
+        self.buf = head
+        self.p = <const unsigned char*>PyBytes_AS_STRING(self.buf)
+        self.pos = 0
+        self.end = PyBytes_GET_SIZE(self.buf)
+        self.eof = False
+        self.line = 1
+        self.at_start = True
+        if self.end >= 3 and memcmp(self.p, b"\xef\xbb\xbf", 3) == 0:
+            self.pos = 3
+        self.max_depth = limits.max_depth
+        self.max_text = limits.max_text_bytes
+        self.max_token = 8 * self.max_text + CHUNK
+        self.tcap = 4096
+        self.tbuf = <unsigned char*>realloc(NULL, self.tcap)
+        self.tlen = 0
+        cdef Py_ssize_t slots = self.max_depth + 2
+        self.has_child = <int*>realloc(NULL, slots * sizeof(int))
+        self.text_bytes = <Py_ssize_t*>realloc(NULL, slots * sizeof(Py_ssize_t))
+        self.start_line = <int*>realloc(NULL, slots * sizeof(int))
+        if (self.tbuf == NULL or self.has_child == NULL or self.text_bytes == NULL
+                or self.start_line == NULL):
+            raise MemoryError()
+        self.qnames = []
+        self.ns = [(b"", b"", 0), (b"xml", XML_NS, 0)]
+        self.depth = 0
+        self.root_seen = False
+        self.root_closed = False
+        self.spec = spec
+        self.group_trie, self.payment_trie, self.tx_trie = _tries(spec)
+        self.modes = []
+        self.nodes = []
+        self.containers = []
+        self.names = []
+        self.app_values = None
+        self.app_header_type = None
+        self.app_header = None
+        self.group_values = None
+        self.message = None
+        self.group_defaults = {}
+        self.payment_values = {}
+        self.payment = None
+        self.defaults = {}
+        self.payment_count = 0
+        self.tx_in_parent = 0
+        self.tx_index = 0
+        self.tx_values = {}
+        self.tx_line = None
+        self.seen_document = False
+        self.ready = []
+
+    # -- errors -----------------------------------------------------------------------------
+
+    cdef str path(self):
+        return "/" + "/".join(self.names)
+
+    cdef object error(self, cls, str message, object line, object code=None):
+        return cls(message, file=self.file, line=line, path=self.path() if self.names else None,
+                   code=code)
+
+    cdef object syntax(self, str message, Py_ssize_t at):
+        """A well-formedness error at byte ``at`` of the window."""
+        cdef int line = self.line
+        cdef Py_ssize_t i
+        for i in range(self.pos, at if at <= self.end else self.end):
+            if self.p[i] == 0x0A:
+                line += 1
+        return ParseError(f"not well-formed: {message}", file=self.file, line=line,
+                          path=self.path() if self.names else None)
+
+    # -- input ------------------------------------------------------------------------------
+
+    cdef bint more(self) except -1:
+        """Append the next chunk to the window; False at end of input."""
+        if self.eof:
+            return False
+        if self.end - self.pos > self.max_token:
+            raise self.error(LimitExceededError,
+                             f"a single token or text longer than {self.max_token} bytes",
+                             self.line)
+        chunk = self.stream.read(CHUNK)
+        if not chunk:
+            self.eof = True
+            return False
+        self.buf = self.buf[self.pos:] + chunk
+        self.p = <const unsigned char*>PyBytes_AS_STRING(self.buf)
+        self.end = PyBytes_GET_SIZE(self.buf)
+        self.pos = 0
+        return True
+
+    cdef Py_ssize_t find(self, Py_ssize_t start, const char* needle, Py_ssize_t n) except -2:
+        """Index of ``needle`` at or after ``start``, reading more as needed; -1 at EOF."""
+        cdef Py_ssize_t i, offset
+        cdef const unsigned char* hit
+        while True:
+            i = start
+            while i + n <= self.end:
+                hit = <const unsigned char*>memchr(self.p + i, needle[0], self.end - i)
+                if hit == NULL:
+                    break
+                i = hit - self.p
+                if i + n > self.end:
+                    break
+                if memcmp(self.p + i, needle, n) == 0:
+                    return i
+                i += 1
+            offset = start - self.pos
+            if not self.more():
+                return -1
+            start = self.pos + offset
+
+    cdef Py_ssize_t ensure(self, Py_ssize_t index) except -2:
+        """Make ``p[index]`` readable, reading more as needed; its (rebased) index or -1."""
+        cdef Py_ssize_t offset
+        while index >= self.end:
+            offset = index - self.pos
+            if not self.more():
+                return -1
+            index = self.pos + offset
+        return index
+
+    cdef Py_ssize_t tag_end(self, Py_ssize_t start) except -2:
+        """Index of the '>' closing a start tag (quotes respected); -1 at EOF."""
+        cdef Py_ssize_t i, offset
+        cdef unsigned char c, quote
+        while True:
+            i = start
+            quote = 0
+            while i < self.end:
+                c = self.p[i]
+                if quote:
+                    if c == quote:
+                        quote = 0
+                elif c == 0x22 or c == 0x27:
+                    quote = c
+                elif c == 0x3E:
+                    return i
+                elif c == 0x3C:
+                    return i  # '<' inside a tag: the caller reports it
+                i += 1
+            offset = start - self.pos
+            if not self.more():
+                return -1
+            start = self.pos + offset
+
+    # -- text -------------------------------------------------------------------------------
+
+    cdef inline int tgrow(self, Py_ssize_t extra) except -1:
+        cdef Py_ssize_t want
+        cdef unsigned char* grown
+        if self.tlen + extra > self.tcap:
+            want = (self.tlen + extra) * 2
+            grown = <unsigned char*>realloc(self.tbuf, want)
+            if grown == NULL:
+                raise MemoryError()
+            self.tbuf = grown
+            self.tcap = want
+        return 0
+
+    cdef Py_ssize_t reference(self, Py_ssize_t i, Py_ssize_t b, unsigned int* cp,
+                              bint attribute) except -1:
+        """Decode ``&...;`` at ``p[i]`` (before ``b``); store the code point; return its length."""
+        cdef Py_ssize_t j = i + 1
+        cdef unsigned int u = 0
+        cdef unsigned char c
+        cdef bint hexa
+        cdef Py_ssize_t semi = -1
+        cdef Py_ssize_t k
+        for k in range(i + 1, b if b < i + 40 else i + 40):
+            if self.p[k] == 0x3B:
+                semi = k
+                break
+        if semi < 0:
+            raise self.syntax("'&' not followed by an entity or character reference ending "
+                              "in ';'", i)
+        if self.p[j] == 0x23:  # '#'
+            j += 1
+            hexa = j < semi and self.p[j] == 0x78
+            if hexa:
+                j += 1
+            if j >= semi:
+                raise self.syntax("empty character reference", i)
+            while j < semi:
+                c = self.p[j]
+                if c >= 0x30 and c <= 0x39:
+                    u = u * (16 if hexa else 10) + (c - 0x30)
+                elif hexa and ((c >= 0x61 and c <= 0x66) or (c >= 0x41 and c <= 0x46)):
+                    u = u * 16 + ((c | 0x20) - 0x61 + 10)
+                else:
+                    raise self.syntax("bad character reference", i)
+                if u > 0x10FFFF:
+                    raise self.syntax("character reference out of range", i)
+                j += 1
+            if not _xml_char(u):
+                raise self.syntax(f"character reference to an invalid character {u}", i)
+            cp[0] = u
+            return semi + 1 - i
+        k = semi - i - 1
+        if k == 3 and memcmp(self.p + i + 1, b"amp", 3) == 0:
+            cp[0] = 0x26
+        elif k == 2 and memcmp(self.p + i + 1, b"lt", 2) == 0:
+            cp[0] = 0x3C
+        elif k == 2 and memcmp(self.p + i + 1, b"gt", 2) == 0:
+            cp[0] = 0x3E
+        elif k == 4 and memcmp(self.p + i + 1, b"quot", 4) == 0:
+            cp[0] = 0x22
+        elif k == 4 and memcmp(self.p + i + 1, b"apos", 4) == 0:
+            cp[0] = 0x27
+        else:
+            name = PyBytes_FromStringAndSize(<const char*>self.p + i + 1, k)
+            raise self.syntax(f"entity {name.decode('utf-8', 'replace')!r} is not defined "
+                              "(only the five predefined entities exist without a DTD)", i)
+        return semi + 1 - i
+
+    cdef Py_ssize_t chars(self, Py_ssize_t a, Py_ssize_t b, int how, bint capture) except -1:
+        """Check and decode ``p[a:b]``; append to the text buffer when ``capture``.
+
+        ``how``: 0 element content (references, ']]>' forbidden), 1 CDATA (raw),
+        2 attribute value (references, whitespace normalised, '<' forbidden).
+        Returns the decoded length in bytes; counts newlines into ``self.line``
+        is NOT done here (the caller does it for the whole token).
+        """
+        cdef Py_ssize_t i = a, n = 0
+        cdef unsigned char c
+        cdef unsigned int u
+        cdef int k
+        cdef unsigned char tmp[4]
+        if capture:
+            self.tgrow(b - a)
+        while i < b:
+            c = self.p[i]
+            if c >= 0x20 and c != 0x26 and c != 0x3C and c != 0x5D and c < 0x80:
+                if capture:
+                    self.tbuf[self.tlen] = c
+                    self.tlen += 1
+                n += 1
+                i += 1
+                continue
+            if c == 0x0D:
+                # Line ends are normalised to '\n' (attributes: to a space).
+                if i + 1 < b and self.p[i + 1] == 0x0A:
+                    i += 1
+                c = 0x20 if how == 2 else 0x0A
+                if capture:
+                    self.tbuf[self.tlen] = c
+                    self.tlen += 1
+                n += 1
+                i += 1
+                continue
+            if c == 0x0A or c == 0x09:
+                if how == 2:
+                    c = 0x20
+                if capture:
+                    self.tbuf[self.tlen] = c
+                    self.tlen += 1
+                n += 1
+                i += 1
+                continue
+            if c < 0x20:
+                raise self.syntax(f"invalid character value {c}", i)
+            if c == 0x26 and how != 1:  # '&'
+                k = <int>self.reference(i, b, &u, how == 2)
+                i += k
+                k = _put_utf8(tmp, u)
+                if capture:
+                    self.tgrow(k)
+                    memcpy(self.tbuf + self.tlen, tmp, k)
+                    self.tlen += k
+                n += k
+                continue
+            if c == 0x3C and how == 2:
+                raise self.syntax("'<' in an attribute value", i)
+            if c == 0x5D and how == 0 and i + 2 < b and self.p[i + 1] == 0x5D \
+                    and self.p[i + 2] == 0x3E:
+                raise self.syntax("sequence ']]>' not allowed in content", i)
+            if c < 0x80:
+                if capture:
+                    self.tbuf[self.tlen] = c
+                    self.tlen += 1
+                n += 1
+                i += 1
+                continue
+            k = _utf8(self.p, i, b, &u)
+            if k <= 0:
+                raise self.syntax("invalid UTF-8 bytes", i)
+            if not _xml_char(u):
+                raise self.syntax(f"invalid character value {u}", i)
+            if capture:
+                memcpy(self.tbuf + self.tlen, self.p + i, k)
+                self.tlen += k
+            n += k
+            i += k
+        return n
+
+    cdef inline void count_lines(self, Py_ssize_t a, Py_ssize_t b) noexcept:
+        cdef const unsigned char* q = self.p + a
+        cdef const unsigned char* stop = self.p + b
+        while True:
+            q = <const unsigned char*>memchr(q, 0x0A, stop - q)
+            if q == NULL:
+                return
+            self.line += 1
+            q += 1
+
+    cdef int text(self, Py_ssize_t a, Py_ssize_t b) except -1:
+        """Character data between markup, at the current depth."""
+        cdef int d = self.depth
+        cdef bint capture
+        cdef Py_ssize_t n, i
+        self.at_start = False
+        if d == 0:
+            for i in range(a, b):
+                if not _is_ws(self.p[i]):
+                    if self.root_closed:
+                        raise self.syntax("extra content at the end of the document", i)
+                    raise self.syntax("content before the root element", i)
+            self.count_lines(a, b)
+            return 0
+        capture = not self.has_child[d] and self.capturing()
+        if self.has_child[d]:
+            n = self.chars(a, b, 0, False)
+        else:
+            n = self.chars(a, b, 0, capture and self.text_bytes[d] <= self.max_text)
+            self.text_bytes[d] += n
+        self.count_lines(a, b)
+        return 0
+
+    cdef inline bint capturing(self):
+        cdef int mode = self.modes[len(self.modes) - 1]
+        if mode != M_FIELD:
+            return False
+        node = self.nodes[len(self.nodes) - 1]
+        return node.target is not None
+
+    # -- markup -----------------------------------------------------------------------------
+
+    cdef Py_ssize_t name_end(self, Py_ssize_t i, Py_ssize_t b) except -1:
+        """End of the XML name at ``p[i]``; error when there is none."""
+        cdef unsigned int u
+        cdef int k
+        cdef Py_ssize_t start = i
+        while i < b:
+            if self.p[i] < 0x80:
+                if _ascii_name_char(self.p[i]) and (i > start or _ascii_name_start(self.p[i])):
+                    i += 1
+                    continue
+                break
+            k = _utf8(self.p, i, b, &u)
+            if k <= 0:
+                raise self.syntax("invalid UTF-8 bytes in a name", i)
+            if not (_name_start_cp(u) if i == start else _name_char_cp(u)):
+                break
+            i += k
+        if i == start:
+            raise self.syntax("invalid name", i)
+        return i
+
+    cdef int run(self) except -1:
+        """Scan until at least one transfer is ready (0) or the input has ended (1)."""
+        cdef Py_ssize_t i, j, k, close
+        cdef unsigned char c
+        while not self.ready:
+            i = self.find(self.pos, b"<", 1)
+            if i < 0:
+                self.text(self.pos, self.end)
+                self.pos = self.end
+                if self.depth > 0:
+                    raise self.syntax(f"premature end of data: {len(self.qnames)} element(s) "
+                                      "not closed", self.end)
+                if not self.root_seen:
+                    raise self.syntax("no root element", self.end)
+                self.finish()
+                return 1
+            if i > self.pos:
+                self.text(self.pos, i)
+                self.pos = i
+            if self.pos + 1 >= self.end and not self.more():
+                raise self.syntax("premature end of data after '<'", self.pos)
+            i = self.pos
+            c = self.p[i + 1]
+            if c == 0x2F:  # '</'
+                self.end_tag()
+            elif c == 0x3F:  # '<?'
+                self.processing_instruction()
+            elif c == 0x21:  # '<!'
+                self.declaration()
+            else:
+                self.start_tag()
+            self.at_start = False
+        return 0
+
+    cdef int processing_instruction(self) except -1:
+        cdef Py_ssize_t i = self.pos, close, j, k
+        close = self.find(i + 2, b"?>", 2)
+        if close < 0:
+            raise self.syntax("unterminated processing instruction", self.end)
+        i = self.pos
+        j = self.name_end(i + 2, close)
+        if j - (i + 2) == 3 and (self.p[i + 2] | 0x20) == 0x78 and (self.p[i + 3] | 0x20) == 0x6D \
+                and (self.p[i + 4] | 0x20) == 0x6C:
+            if not self.at_start or self.p[i + 2] != 0x78 or self.p[i + 3] != 0x6D \
+                    or self.p[i + 4] != 0x6C:
+                raise self.syntax("XML declaration allowed only at the start of the document", i)
+            self.declaration_xml(j, close)
+        elif j < close and not _is_ws(self.p[j]):
+            raise self.syntax("processing instruction target not followed by space", j)
+        else:
+            self.chars(j, close, 1, False)
+        self.count_lines(i, close + 2)
+        self.pos = close + 2
+        return 0
+
+    cdef int declaration_xml(self, Py_ssize_t j, Py_ssize_t close) except -1:
+        """The XML declaration: version required; a non-UTF-8 encoding is transcoded."""
+        body = PyBytes_FromStringAndSize(<const char*>self.p + j, close - j)
+        text = body.decode("ascii", "replace")
+        parts = {}
+        for key, _, value in re.findall(r"""\s+(\w+)\s*=\s*(["'])(.*?)\2""", text):
+            parts[key] = value
+        if re.fullmatch(r"""(\s+\w+\s*=\s*(["']).*?\2)*\s*""", text) is None \
+                or "version" not in parts:
+            raise self.syntax("malformed XML declaration", j)
+        encoding = parts.get("encoding")
+        if encoding is None or encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+            return 0
+        try:
+            info = codecs.lookup(encoding)
+        except LookupError:
+            raise self.syntax(f"unsupported encoding {encoding!r}", j) from None
+        if info.name in ("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le",
+                         "utf-32-be"):
+            raise self.syntax(f"document labelled {encoding} has UTF-8 content", j)
+        if info.name == "utf-8":
+            return 0
+        # Re-read everything after the declaration through the declared encoding.
+        rest = self.buf[close + 2:]
+        self.stream = _Transcoder(_Prefixed(rest, self.stream), info.name)
+        self.buf = self.buf[:close + 2]
+        self.p = <const unsigned char*>PyBytes_AS_STRING(self.buf)
+        self.end = PyBytes_GET_SIZE(self.buf)
+        self.eof = False
+        return 0
+
+    cdef int declaration(self) except -1:
+        cdef Py_ssize_t i, close, after
+        while self.end - self.pos < 9 and self.more():
+            pass
+        i = self.pos
+        if self.end - i >= 4 and memcmp(self.p + i, b"<!--", 4) == 0:
+            close = self.find(i + 4, b"--", 2)
+            if close < 0:
+                raise self.syntax("unterminated comment", self.end)
+            after = self.ensure(close + 2)
+            if after < 0:
+                raise self.syntax("unterminated comment", self.end)
+            close = after - 2
+            i = self.pos
+            if self.p[after] != 0x3E:
+                raise self.syntax("double hyphen within comment", close)
+            self.chars(i + 4, close, 1, False)
+            self.count_lines(i, after + 1)
+            self.pos = after + 1
+            return 0
+        if self.end - i >= 9 and memcmp(self.p + i, b"<![CDATA[", 9) == 0:
+            if self.depth == 0:
+                raise self.syntax("CDATA section outside the root element", i)
+            close = self.find(i + 9, b"]]>", 3)
+            if close < 0:
+                raise self.syntax("unterminated CDATA section", self.end)
+            i = self.pos
+            self.cdata(i + 9, close)
+            self.count_lines(i, close + 3)
+            self.pos = close + 3
+            return 0
+        raise self.syntax("markup declaration (DOCTYPE, ENTITY, ...) is not allowed here", i)
+
+    cdef int cdata(self, Py_ssize_t a, Py_ssize_t b) except -1:
+        cdef int d = self.depth
+        cdef Py_ssize_t n
+        if self.has_child[d]:
+            self.chars(a, b, 1, False)
+        else:
+            n = self.chars(a, b, 1, self.capturing() and self.text_bytes[d] <= self.max_text)
+            self.text_bytes[d] += n
+        return 0
+
+    cdef int end_tag(self) except -1:
+        cdef Py_ssize_t i = self.pos, j, k, close
+        close = self.find(i + 2, b">", 1)
+        i = self.pos
+        if close < 0:
+            raise self.syntax("unterminated end tag", self.end)
+        j = self.name_end(i + 2, close)
+        k = j
+        while k < close and _is_ws(self.p[k]):
+            k += 1
+        if k != close:
+            raise self.syntax("end tag not closed by '>'", k)
+        if self.depth == 0:
+            raise self.syntax("end tag without a start tag", i)
+        qname = self.qnames[len(self.qnames) - 1]
+        if PyBytes_GET_SIZE(qname) != j - i - 2 or \
+                memcmp(PyBytes_AS_STRING(qname), self.p + i + 2, j - i - 2) != 0:
+            raise self.syntax(
+                "opening and ending tag mismatch: "
+                f"{qname.decode('utf-8', 'replace')} and "
+                f"{PyBytes_FromStringAndSize(<const char*>self.p + i + 2, j - i - 2).decode('utf-8', 'replace')}",
+                i)
+        self.count_lines(i, close + 1)
+        self.pos = close + 1
+        self.close_element()
+        return 0
+
+    cdef int start_tag(self) except -1:
+        cdef Py_ssize_t i = self.pos, j, k, close, a, v, q, stop, mark
+        cdef bint empty
+        cdef unsigned char quote
+        cdef const unsigned char* hit
+        if self.root_closed:
+            raise self.syntax("extra content at the end of the document", i)
+        close = self.tag_end(i + 1)
+        i = self.pos
+        if close < 0:
+            raise self.syntax("unterminated start tag", self.end)
+        if self.p[close] == 0x3C:
+            raise self.syntax("'<' inside a start tag", close)
+        j = self.name_end(i + 1, close)
+        qname = PyBytes_FromStringAndSize(<const char*>self.p + i + 1, j - i - 1)
+        empty = self.p[close - 1] == 0x2F
+        stop = close - 1 if empty else close
+        attrs = None
+        k = j
+        while True:
+            a = k
+            while k < stop and _is_ws(self.p[k]):
+                k += 1
+            if k >= stop:
+                break
+            if k == a:
+                raise self.syntax("attributes construct error (space required)", k)
+            a = k
+            k = self.name_end(k, stop)
+            key = PyBytes_FromStringAndSize(<const char*>self.p + a, k - a)
+            while k < stop and _is_ws(self.p[k]):
+                k += 1
+            if k >= stop or self.p[k] != 0x3D:
+                raise self.syntax("attribute without '='", k)
+            k += 1
+            while k < stop and _is_ws(self.p[k]):
+                k += 1
+            if k >= stop or (self.p[k] != 0x22 and self.p[k] != 0x27):
+                raise self.syntax("attribute value not quoted", k)
+            quote = self.p[k]
+            v = k + 1
+            hit = <const unsigned char*>memchr(self.p + v, quote, stop - v)
+            if hit == NULL:
+                raise self.syntax("attribute value not closed", stop)
+            q = hit - self.p
+            # Decode after any text the enclosing element has captured, then drop it again.
+            mark = self.tlen
+            self.chars(v, q, 2, True)
+            value = PyUnicode_DecodeUTF8(<const char*>self.tbuf + mark, self.tlen - mark, NULL)
+            self.tlen = mark
+            if attrs is None:
+                attrs = []
+            for seen, _ in attrs:
+                if seen == key:
+                    raise self.syntax(f"attribute {key.decode('utf-8', 'replace')} redefined", a)
+            attrs.append((key, value))
+            k = q + 1
+        self.count_lines(i, close + 1)
+        self.pos = close + 1
+        self.open_element(qname, attrs, self.line, i)
+        if empty:
+            self.close_element()
+        return 0
+
+    # -- namespaces and the element stack ------------------------------------------------------
+
+    cdef object resolve(self, bytes prefix):
+        cdef Py_ssize_t n = len(self.ns) - 1
+        while n >= 0:
+            entry = self.ns[n]
+            if entry[0] == prefix:
+                return entry[1]
+            n -= 1
+        return None
+
+    cdef int open_element(self, bytes qname, list attrs, int line, Py_ssize_t at) except -1:
+        cdef int d
+        if len(self.modes) >= self.max_depth:
+            self.names.append(qname.rpartition(b":")[2].decode("utf-8"))
+            raise self.error(LimitExceededError,
+                             f"elements nested deeper than {self.max_depth}", line)
+        # Namespace declarations of this element come first (they may bind its own prefix).
+        if attrs is not None:
+            for key, value in attrs:
+                if key == b"xmlns":
+                    self.ns.append((b"", value.encode("utf-8"), self.depth + 1))
+                elif key.startswith(b"xmlns:"):
+                    if not value:
+                        raise self.syntax(f"{key.decode()}: empty XML namespace is not allowed",
+                                          at)
+                    self.ns.append((key[6:], value.encode("utf-8"), self.depth + 1))
+        prefix, sep, local_b = qname.rpartition(b":")
+        if sep and (not prefix or not local_b or b":" in prefix):
+            raise self.syntax(f"bad qualified name {qname.decode('utf-8', 'replace')!r}", at)
+        uri = self.resolve(prefix)
+        local = local_b.decode("utf-8")
+        if uri is None:
+            self.names.append(qname.decode("utf-8"))
+            raise self.error(ParseError, f"namespace prefix {prefix.decode('utf-8')!r} "
+                             "is not declared", line)
+        if attrs is not None:
+            for key, _ in attrs:
+                aprefix, asep, _ = key.rpartition(b":")
+                if asep and aprefix != b"xmlns" and key != b"xmlns" \
+                        and self.resolve(aprefix) is None:
+                    self.names.append(local)
+                    raise self.error(ParseError, f"namespace prefix {aprefix.decode('utf-8')!r} "
+                                     f"of attribute {key.decode('utf-8')!r} is not declared", line)
+        if self.depth > 0:
+            self.has_child[self.depth] = 1
+        self.root_seen = True
+        self.depth += 1
+        d = self.depth
+        if d > self.max_depth + 1:
+            raise MemoryError()  # unreachable: the walker refuses depth > max_depth first
+        self.qnames.append(qname)
+        self.walk_start(local, uri, attrs, line)
+        self.has_child[d] = 0
+        self.text_bytes[d] = 0
+        self.start_line[d] = line
+        if self.capturing():
+            self.tlen = 0
+        return 0
+
+    cdef int close_element(self) except -1:
+        cdef int d = self.depth
+        cdef Py_ssize_t n
+        self.walk_end(self.start_line[d])
+        self.qnames.pop()
+        n = len(self.ns)
+        while n > 0 and self.ns[n - 1][2] == d:
+            self.ns.pop()
+            n -= 1
+        self.depth -= 1
+        if self.depth == 0:
+            self.root_closed = True
+        return 0
+
+    # -- the walk (mirrors iso20022.parse._scan_py._Walker) --------------------------------------
+
+    cdef int walk_start(self, str local, bytes uri, list attrs, int line) except -1:
+        cdef int parent = self.modes[len(self.modes) - 1] if self.modes else M_OUT
+        cdef int mode = M_SKIP
+        node = None
+        container = None
+        name = local
+        if parent == M_APPHDR or parent == M_GRP or parent == M_PMT or parent == M_TX \
+                or parent == M_FIELD:
+            if parent == M_PMT and local == "CdtTrfTxInf":
+                mode, node, name = self.start_tx(line)
+                container = self.tx_values
+            else:
+                parent_node = self.nodes[len(self.nodes) - 1]
+                node = parent_node.children.get(local)
+                if node is not None:
+                    mode = M_FIELD
+                    container = self.containers[len(self.containers) - 1]
+                    if node.group is not None:
+                        container = start_group(container, node.group)
+                    if node.attrs and attrs is not None:
+                        self.names.append(name)
+                        self.attributes(node, attrs, container, line)
+                        self.names.pop()
+        elif parent == M_ROOT:
+            if local == "GrpHdr":
+                mode = M_GRP
+                node = self.group_trie
+                container = self.group_values = {}
+            elif self.spec.payment_scope is not None and local == self.spec.payment_scope:
+                self.payment_count += 1
+                self.tx_in_parent = 0
+                self.payment = None
+                mode = M_PMT
+                node = self.payment_trie
+                name = f"{local}[{self.payment_count}]"
+                container = self.payment_values = {}
+            elif self.spec.payment_scope is None and local == "CdtTrfTxInf":
+                mode, node, name = self.start_tx(line)
+                container = self.tx_values
+        elif parent == M_DOC:
+            if local != self.spec.root:
+                self.names.append(local)
+                raise self.error(ParseError, f"expected {self.spec.root} in the "
+                                 f"{self.spec.message_id} Document, found {local}", line)
+            mode = M_ROOT
+        elif parent == M_OUT:
+            namespace = uri.decode("utf-8", "replace")
+            if local == "Document" and namespace.startswith(ISO_PREFIX):
+                mode = M_DOC
+                self.seen_document = True
+            elif local == "AppHdr" and namespace.startswith(HEAD_PREFIX) \
+                    and not self.seen_document:
+                mode = M_APPHDR
+                node = _app_header_trie()
+                container = self.app_values = {}
+                self.app_header_type = namespace[len(ISO_PREFIX):]
+            else:
+                mode = M_OUT
+        self.modes.append(mode)
+        self.nodes.append(node)
+        self.containers.append(container)
+        self.names.append(name)
+        return 0
+
+    cdef tuple start_tx(self, int line):
+        if self.message is None:
+            self.names.append("CdtTrfTxInf")
+            raise self.error(ParseError, "CdtTrfTxInf before a complete GrpHdr", line)
+        if self.spec.payment_scope is not None and self.payment is None:
+            try:
+                self.payment = build_payment(self.payment_values, self.payment_count)
+            except MissingFieldError as exc:
+                raise self.missing(exc, self.payment_trie, line) from None
+            self.defaults = transfer_defaults(self.group_values or {}, self.payment_values)
+        self.tx_in_parent += 1
+        self.tx_values = {}
+        self.tx_line = line
+        return M_TX, self.tx_trie, f"CdtTrfTxInf[{self.tx_in_parent}]"
+
+    cdef int attributes(self, node, list attrs, dict container, int line) except -1:
+        for key, value in attrs:
+            local = key.rpartition(b":")[2].decode("utf-8")
+            if key.startswith(b"xmlns:") or key == b"xmlns":
+                continue
+            found = node.attrs.get(local)
+            if found is None:
+                continue
+            target, kind = found
+            try:
+                put(container, target, convert(kind, value), False)
+            except ValueError as exc:
+                self.names[len(self.names) - 1] += f"@{local}"
+                raise self.error(InvalidValueError, str(exc), line, _code(target)) from None
+        return 0
+
+    cdef object missing(self, exc, trie, line):
+        where = iso_path_of(trie, exc.field)
+        what = f"element {where}" if where else f"{exc.record}.{exc.field}"
+        return self.error(ParseError, f"missing required {what}", line)
+
+    cdef int walk_end(self, int line) except -1:
+        cdef int mode = self.modes[len(self.modes) - 1]
+        cdef int d = self.depth
+        node = self.nodes[len(self.nodes) - 1]
+        if self.text_bytes[d] > self.max_text:
+            raise self.error(LimitExceededError, f"text longer than {self.max_text} bytes", line)
+        if mode == M_FIELD and node.target is not None:
+            text = PyUnicode_DecodeUTF8(<const char*>self.tbuf, self.tlen, NULL)
+            self.tlen = 0
+            try:
+                value = convert(node.kind, text)
+            except ValueError as exc:
+                raise self.error(InvalidValueError, str(exc), line, _code(node.target)) from None
+            put(self.containers[len(self.containers) - 1], node.target, value, node.repeat)
+        elif mode == M_TX:
+            self.ready.append(self.finish_tx())
+        elif mode == M_GRP:
+            self.finish_group(line)
+        elif mode == M_APPHDR:
+            self.app_header = build_app_header(self.app_header_type, self.app_values or {})
+        self.modes.pop()
+        self.nodes.pop()
+        self.containers.pop()
+        self.names.pop()
+        return 0
+
+    cdef int finish_group(self, int line) except -1:
+        group = self.group_values or {}
+        try:
+            self.message = build_message(str(self.spec.message_id), group, self.app_header)
+        except MissingFieldError as exc:
+            raise self.missing(exc, self.group_trie, line) from None
+        self.group_defaults = transfer_defaults(group)
+        if self.spec.payment_scope is None:
+            self.defaults = self.group_defaults
+        return 0
+
+    cdef object finish_tx(self):
+        source = Source(file=self.file, index=self.tx_index, line=self.tx_line)
+        try:
+            transfer = build_transfer(self.message, self.payment, self.defaults,
+                                      self.tx_values, source)
+        except MissingFieldError as exc:
+            raise self.missing(exc, self.tx_trie, self.tx_line) from None
+        self.tx_index += 1
+        return transfer
+
+    cdef int finish(self) except -1:
+        if self.message is None:
+            raise ParseError(f"no GrpHdr in the {self.spec.message_id} Document",
+                             file=self.file, path=f"/Document/{self.spec.root}")
+        return 0
+
+    def step(self):
+        """Scan on; return (transfers completed, whether the input has ended)."""
+        done = self.run()
+        out = self.ready
+        self.ready = []
+        return out, done == 1
+
+
+cdef class _Prefixed:
+    """A reader that first returns ``head``, then reads ``source``."""
+
+    cdef bytes head
+    cdef object source
+    cdef public object name
+
+    def __init__(self, bytes head, source):
+        self.head = head
+        self.source = source
+        self.name = source.name
+
+    def read(self, Py_ssize_t size=CHUNK):
+        if self.head:
+            out = self.head
+            self.head = b""
+            return out
+        return self.source.read(size)
+
+
+def scan(stream, bytes head, sniffed, spec, limits):
+    """Yield the transfers of the document whose first bytes ``head`` were sniffed."""
+    cdef _Scanner scanner = _Scanner(stream, head, spec, limits)
+    while True:
+        batch, done = scanner.step()
+        yield from batch
+        if done:
+            return
