@@ -118,9 +118,16 @@ def convert(kind: str, text: str) -> Any:
     return CONVERTERS[kind](text)
 
 
+_PARTS: dict[str, tuple[tuple[str, ...], str]] = {}
+
+
 def put(container: dict[str, Any], target: str, value: Any, repeat: bool) -> None:
     """Store ``value`` at dotted ``target`` inside ``container`` (append if ``repeat``)."""
-    *parents, leaf = target.split(".")
+    split = _PARTS.get(target)
+    if split is None:
+        *head, tail = target.split(".")
+        split = _PARTS[target] = (tuple(head), tail)
+    parents, leaf = split
     for name in parents:
         child = container.get(name)
         if child is None:
@@ -146,10 +153,11 @@ def start_group(container: dict[str, Any], target: str) -> dict[str, Any]:
 # -- dicts -> records --------------------------------------------------------------------
 
 
-_PLANS: dict[type, tuple[dict[str, Callable[[Any], Any]], tuple[str, ...]]] = {}
+_Plan = tuple[dict[str, Callable[[Any], Any] | None], tuple[str, ...]]
+_PLANS: dict[type, _Plan] = {}
 
 
-def _plan(cls: type) -> tuple[dict[str, Callable[[Any], Any]], tuple[str, ...]]:
+def _plan(cls: type) -> _Plan:
     """Per record class: how to turn each field's collected value, and required fields."""
     plan = _PLANS.get(cls)
     if plan is None:
@@ -157,9 +165,9 @@ def _plan(cls: type) -> tuple[dict[str, Callable[[Any], Any]], tuple[str, ...]]:
     return plan
 
 
-def _make_plan(cls: type) -> tuple[dict[str, Callable[[Any], Any]], tuple[str, ...]]:
+def _make_plan(cls: type) -> _Plan:
     hints = typing.get_type_hints(cls)
-    steps: dict[str, Callable[[Any], Any]] = {}
+    steps: dict[str, Callable[[Any], Any] | None] = {}
     required: list[str] = []
     for f in dataclasses.fields(cls):
         steps[f.name] = _step(hints[f.name])
@@ -168,11 +176,8 @@ def _make_plan(cls: type) -> tuple[dict[str, Callable[[Any], Any]], tuple[str, .
     return steps, tuple(required)
 
 
-def _identity(value: Any) -> Any:
-    return value
-
-
-def _step(tp: Any) -> Callable[[Any], Any]:
+def _step(tp: Any) -> Callable[[Any], Any] | None:
+    """How a collected value becomes a field value; None when it already is one."""
     origin = typing.get_origin(tp)
     if origin is typing.Union or origin is type(int | None):
         (tp,) = [a for a in typing.get_args(tp) if a is not type(None)]
@@ -186,13 +191,17 @@ def _step(tp: Any) -> Callable[[Any], Any]:
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         record_type: type = tp
         return lambda value: value if isinstance(value, record_type) else build(record_type, value)
-    return _identity
+    return None
 
 
 def fields_of(cls: type, data: dict[str, Any]) -> dict[str, Any]:
     """Convert collected ``data`` into constructor arguments of ``cls`` (no required check)."""
-    steps, _ = _plan(cls)
-    return {key: steps[key](value) for key, value in data.items()}
+    steps = _plan(cls)[0]
+    out = {}
+    for key, value in data.items():
+        step = steps[key]
+        out[key] = value if step is None else step(value)
+    return out
 
 
 def build(cls: type, data: dict[str, Any]) -> Any:
