@@ -1,19 +1,22 @@
-"""Benchmark documents, generated once per session by iso20022.synth (deterministic)."""
+"""Benchmark fixtures: the ``huge`` marker and the documents, generated lazily once per session.
+
+A deselected size is never generated.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from iso20022 import synth
+from .harness import Documents
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "huge: 100,000-transaction documents and the peak-RSS script (deselect: -m 'not huge')",
+    )
 
 
 @pytest.fixture(scope="session")
-def pain001_docs() -> dict[int, bytes]:
-    return {n: synth.pain001(n, version="pain.001.001.09", seed=1, n_pmtinf=max(1, n // 100))
-            for n in (100, 1_000)}
-
-
-@pytest.fixture(scope="session")
-def pacs008_pool() -> list[bytes]:
-    return [synth.pacs008(1, version="pacs.008.001.08", seed=s, envelope=True)
-            for s in range(200)]
+def documents(tmp_path_factory: pytest.TempPathFactory) -> Documents:
+    return Documents(tmp_path_factory.mktemp("documents"))

@@ -1,0 +1,1 @@
+"""Benchmarks (pytest-benchmark), a package: the peer bindings import as benchmarks.peers.*."""
