@@ -16,6 +16,7 @@ from setuptools.command.build_ext import build_ext
 EXTENSIONS = [
     ("iso20022._speedups.sniff", "ext/sniff.pyx"),
     ("iso20022._speedups.scan", "ext/scan.pyx"),
+    ("iso20022._speedups.records", "ext/records.pyx"),
 ]
 
 

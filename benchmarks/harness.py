@@ -16,7 +16,11 @@ import iso20022._impl as impl
 from iso20022 import synth
 
 # The modules behind iso20022._impl, and their pure-Python twins.
-_TWINS = {"sniff": "iso20022._sniff_py", "scan": "iso20022.parse._scan_py"}
+_TWINS = {
+    "sniff": "iso20022._sniff_py",
+    "records": "iso20022._records_py",
+    "scan": "iso20022.parse._scan_py",
+}
 
 PACS008_POOL = 200
 PAIN001_SIZES = (100, 10_000, 100_000)

@@ -43,6 +43,7 @@ def load(name: str, twin: str) -> ModuleType:
 
 # Import every compiled module once, so IMPLEMENTATION is known at import time.
 sniff: Final = load("sniff", "iso20022._sniff_py")
+records: Final = load("records", "iso20022._records_py")
 scan: Final = load("scan", "iso20022.parse._scan_py")
 
 IMPLEMENTATION: Final[str] = "python" if (_REASON or _FAILED) else "compiled"

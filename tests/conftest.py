@@ -19,7 +19,11 @@ from iso20022.errors import ParseError
 
 from support import COMPILED_DISABLED
 
-_TWINS = {"sniff": "iso20022._sniff_py", "scan": "iso20022.parse._scan_py"}
+_TWINS = {
+    "sniff": "iso20022._sniff_py",
+    "records": "iso20022._records_py",
+    "scan": "iso20022.parse._scan_py",
+}
 
 
 def _module(name: str, which: str) -> ModuleType:

@@ -21,6 +21,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from .. import _impl
 from ..records import (
     AppHeader,
     MessageHeader,
@@ -210,7 +211,7 @@ def build(cls: type, data: dict[str, Any]) -> Any:
     for name in required:
         if name not in data:
             raise MissingFieldError(cls.__name__, name)
-    return cls(**fields_of(cls, data))
+    return _impl.records.make(cls, fields_of(cls, data))
 
 
 def build_app_header(header_type: str, values: dict[str, Any]) -> AppHeader:
@@ -281,4 +282,4 @@ def build_transfer(
     for name in ("amount", "end_to_end_id"):
         if name not in kwargs:
             raise MissingFieldError("Transfer", name)
-    return Transfer(**kwargs)
+    return typing.cast(Transfer, _impl.records.make(Transfer, kwargs))
