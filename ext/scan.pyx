@@ -46,6 +46,18 @@ from iso20022.parse._scan_py import _app_header_trie, _code, _tries
 from iso20022.parse.tables import iso_path_of
 from iso20022.records import Source
 
+# The XML declaration's grammar (XML 1.0 productions 23-25, 32, 80-81); libxml2 also
+# takes any 1.x version.
+_XML_DECL = re.compile(
+    r"""\s+version\s*=\s*(["'])1\.[0-9]+\1"""
+    r"""(?:\s+encoding\s*=\s*(["'])([A-Za-z][A-Za-z0-9._-]*)\2)?"""
+    r"""(?:\s+standalone\s*=\s*(["'])(?:yes|no)\4)?\s*""")
+# An RFC 3986 URI reference, as libxml2 checks namespace names.
+_PCHAR = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})"
+_URI_REFERENCE = re.compile(
+    rf"(?:[A-Za-z][A-Za-z0-9+.\-]*:)?(?://(?:\[[0-9A-Fa-f:.]+\](?::[0-9]*)?)?)?"
+    rf"(?:{_PCHAR}|/)*(?:\?(?:{_PCHAR}|[/?])*)?(?:#(?:{_PCHAR}|[/?])*)?")
+
 cdef str ISO_PREFIX = ISO_NAMESPACE_PREFIX
 cdef str HEAD_PREFIX = ISO_NAMESPACE_PREFIX + "head.001."
 cdef bytes XML_NS = b"http://www.w3.org/XML/1998/namespace"
@@ -623,6 +635,8 @@ cdef class _Scanner:
             raise self.syntax("unterminated processing instruction", self.end)
         i = self.pos
         j = self.name_end(i + 2, close)
+        if memchr(self.p + i + 2, 0x3A, j - i - 2) != NULL:
+            raise self.syntax("colons are forbidden in processing instruction targets", i)
         if j - (i + 2) == 3 and (self.p[i + 2] | 0x20) == 0x78 and (self.p[i + 3] | 0x20) == 0x6D \
                 and (self.p[i + 4] | 0x20) == 0x6C:
             if not self.at_start or self.p[i + 2] != 0x78 or self.p[i + 3] != 0x6D \
@@ -640,14 +654,10 @@ cdef class _Scanner:
     cdef int declaration_xml(self, Py_ssize_t j, Py_ssize_t close) except -1:
         """The XML declaration: version required; a non-UTF-8 encoding is transcoded."""
         body = PyBytes_FromStringAndSize(<const char*>self.p + j, close - j)
-        text = body.decode("ascii", "replace")
-        parts = {}
-        for key, _, value in re.findall(r"""\s+(\w+)\s*=\s*(["'])(.*?)\2""", text):
-            parts[key] = value
-        if re.fullmatch(r"""(\s+\w+\s*=\s*(["']).*?\2)*\s*""", text) is None \
-                or "version" not in parts:
+        match = _XML_DECL.fullmatch(body.decode("ascii", "replace"))
+        if match is None:
             raise self.syntax("malformed XML declaration", j)
-        encoding = parts.get("encoding")
+        encoding = match.group(3)
         if encoding is None or encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
             return 0
         try:
@@ -822,13 +832,14 @@ cdef class _Scanner:
         # Namespace declarations of this element come first (they may bind its own prefix).
         if attrs is not None:
             for key, value in attrs:
-                if key == b"xmlns":
-                    self.ns.append((b"", value.encode("utf-8"), self.depth + 1))
-                elif key.startswith(b"xmlns:"):
-                    if not value:
+                if key == b"xmlns" or key.startswith(b"xmlns:"):
+                    if not value and key != b"xmlns":
                         raise self.syntax(f"{key.decode()}: empty XML namespace is not allowed",
                                           at)
-                    self.ns.append((key[6:], value.encode("utf-8"), self.depth + 1))
+                    if _URI_REFERENCE.fullmatch(value) is None:
+                        raise self.syntax(f"{key.decode()}: {value!r} is not a valid URI", at)
+                    self.ns.append((key[6:] if key != b"xmlns" else b"", value.encode("utf-8"),
+                                    self.depth + 1))
         prefix, sep, local_b = qname.rpartition(b":")
         if sep and (not prefix or not local_b or b":" in prefix):
             raise self.syntax(f"bad qualified name {qname.decode('utf-8', 'replace')!r}", at)

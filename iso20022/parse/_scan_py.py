@@ -312,16 +312,18 @@ class _Walker:
         return transfer
 
     def replay(self, events: Any, line: int | None) -> None:
-        """Follow events for the path only (after an error): no records, no errors."""
-        try:
-            for event, elem in events:
-                if event == "start":
-                    self.start(elem, line or elem.sourceline)
-                else:
-                    for _ in self.end(elem):
-                        pass
-        except ParseError:
-            pass
+        """Follow the events parsed before a syntax error.
+
+        An error the walk raises here (a bad value, a limit) comes earlier in the
+        document than the syntax error, so it propagates and wins; otherwise the
+        walk only brings the element path up to the syntax error.
+        """
+        for event, elem in events:
+            if event == "start":
+                self.start(elem, line or elem.sourceline)
+            else:
+                for _ in self.end(elem):
+                    pass
 
     def finish(self) -> None:
         if self.message is None:
