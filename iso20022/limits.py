@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_LIMITS", "Limits"]
+__all__ = ["DEFAULT_LIMITS", "MAX_DEPTH", "Limits"]
+
+MAX_DEPTH = 255
+"""The deepest nesting any configuration may allow (libxml2's own bound is 256)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +30,14 @@ class Limits:
     max_depth: int = 64
     max_text_bytes: int = 256 * 1024
     max_prolog_bytes: int = 64 * 1024
+
+    def __post_init__(self) -> None:
+        for name in ("max_bytes", "max_depth", "max_text_bytes", "max_prolog_bytes"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"Limits.{name} must be at least 1")
+        if self.max_depth > MAX_DEPTH:
+            # libxml2 (the reference parser) refuses deeper documents on its own.
+            raise ValueError(f"Limits.max_depth must be at most {MAX_DEPTH}")
 
 
 DEFAULT_LIMITS = Limits()

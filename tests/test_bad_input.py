@@ -233,3 +233,10 @@ def test_a_doctype_inside_the_document_is_not_well_formed() -> None:
     data = pacs008().replace(b"<ChrgBr>", b'<!DOCTYPE x SYSTEM "http://example.invalid/x"><ChrgBr>')
     with pytest.raises(ParseError):
         parse_all(data)
+
+
+@pytest.mark.parametrize("kwargs", [{"max_depth": 256}, {"max_depth": 0}, {"max_bytes": 0},
+                                    {"max_text_bytes": -1}])
+def test_limits_out_of_range_are_refused(kwargs: dict[str, int]) -> None:
+    with pytest.raises(ValueError, match="Limits"):
+        Limits(**kwargs)
