@@ -8,19 +8,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 import iso20022._impl as impl
 from iso20022 import synth
 
-# The modules behind iso20022._impl, and their pure-Python twins.
-_TWINS = {
-    "sniff": "iso20022._sniff_py",
-    "records": "iso20022._records_py",
-    "scan": "iso20022.parse._scan_py",
-}
+_TWINS = impl.TWINS
 
 PACS008_POOL = 200
 PAIN001_SIZES = (100, 10_000, 100_000)
@@ -40,12 +34,6 @@ def compiled_unavailable() -> str | None:
     return None
 
 
-def _module(name: str, which: str) -> ModuleType:
-    if which == "python":
-        return importlib.import_module(_TWINS[name])
-    return importlib.import_module(f"iso20022._speedups.{name}")
-
-
 @contextmanager
 def implementation_modules(which: str) -> Iterator[None]:
     """Make ``iso20022.parse`` use the ``which`` ("compiled" or "python") modules in the block.
@@ -55,14 +43,8 @@ def implementation_modules(which: str) -> Iterator[None]:
     """
     if which == "compiled" and (why := compiled_unavailable()):
         pytest.skip(why)
-    saved = {name: getattr(impl, name) for name in _TWINS}
-    try:
-        for name in _TWINS:
-            setattr(impl, name, _module(name, which))
+    with impl.using(which):
         yield
-    finally:
-        for name, module in saved.items():
-            setattr(impl, name, module)
 
 
 @dataclass(frozen=True)

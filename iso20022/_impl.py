@@ -11,10 +11,20 @@ from __future__ import annotations
 import importlib
 import os
 import platform
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import ModuleType
 from typing import Final
 
-__all__ = ["FALLBACK_REASON", "IMPLEMENTATION", "load"]
+__all__ = ["FALLBACK_REASON", "IMPLEMENTATION", "TWINS", "load", "module", "using"]
+
+TWINS: Final = {
+    "sniff": "iso20022._sniff_py",
+    "records": "iso20022._records_py",
+    "scan": "iso20022.parse._scan_py",
+}
+"""Every compiled module (``iso20022._speedups.<name>``) and its pure-Python twin."""
 
 _DISABLED = os.environ.get("ISO20022_NO_EXTENSIONS", "") not in ("", "0")
 
@@ -42,9 +52,36 @@ def load(name: str, twin: str) -> ModuleType:
 
 
 # Import every compiled module once, so IMPLEMENTATION is known at import time.
-sniff: Final = load("sniff", "iso20022._sniff_py")
-records: Final = load("records", "iso20022._records_py")
-scan: Final = load("scan", "iso20022.parse._scan_py")
+sniff: Final = load("sniff", TWINS["sniff"])
+records: Final = load("records", TWINS["records"])
+scan: Final = load("scan", TWINS["scan"])
 
 IMPLEMENTATION: Final[str] = "python" if (_REASON or _FAILED) else "compiled"
 FALLBACK_REASON: Final[str | None] = _REASON or ("; ".join(_FAILED) if _FAILED else None)
+
+
+def module(name: str, which: str) -> ModuleType:
+    """The ``which`` ("compiled" or "python") implementation of module ``name``.
+
+    Raises ``ImportError`` when the compiled one is asked for and not built.
+    """
+    if which == "python":
+        return importlib.import_module(TWINS[name])
+    if which != "compiled":
+        raise ValueError(f"unknown implementation {which!r}")
+    return importlib.import_module(f"iso20022._speedups.{name}")
+
+
+@contextmanager
+def using(which: str) -> Iterator[None]:
+    """Run the package on the ``which`` implementation inside the block (tests, benchmarks)."""
+    this = sys.modules[__name__]
+    chosen = {name: module(name, which) for name in TWINS}
+    saved = {name: getattr(this, name) for name in TWINS}
+    try:
+        for name, mod in chosen.items():
+            setattr(this, name, mod)
+        yield
+    finally:
+        for name, mod in saved.items():
+            setattr(this, name, mod)

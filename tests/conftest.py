@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
 import io
 import os
 import socket
 from collections.abc import Iterator
-from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
@@ -19,30 +17,7 @@ from iso20022.errors import ParseError
 
 from support import COMPILED_DISABLED
 
-_TWINS = {
-    "sniff": "iso20022._sniff_py",
-    "records": "iso20022._records_py",
-    "scan": "iso20022.parse._scan_py",
-}
-
-
-def _module(name: str, which: str) -> ModuleType:
-    if which == "python":
-        return importlib.import_module(_TWINS[name])
-    return importlib.import_module(f"iso20022._speedups.{name}")
-
-
-@contextmanager
-def implementation_modules(which: str) -> Iterator[None]:
-    """Make the package use the ``which`` ("compiled" or "python") modules inside the block."""
-    saved = {name: getattr(impl, name) for name in _TWINS}
-    try:
-        for name in _TWINS:
-            setattr(impl, name, _module(name, which))
-        yield
-    finally:
-        for name, module in saved.items():
-            setattr(impl, name, module)
+implementation_modules = impl.using
 
 
 def parse_outcome(data: object, **kwargs: Any) -> tuple[Any, ...]:
@@ -80,17 +55,17 @@ def implementation(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def use_implementation(implementation: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Make the package (parse, detect) use ``implementation`` for this test."""
-    for name in _TWINS:
-        monkeypatch.setattr(impl, name, _module(name, implementation), raising=False)
+    for name in impl.TWINS:
+        monkeypatch.setattr(impl, name, impl.module(name, implementation))
     yield implementation
 
 
 @pytest.fixture(scope="session")
 def sniff_modules() -> dict[str, ModuleType]:
     """Both sniffers, for differential tests (compiled absent only when disabled)."""
-    mods = {"python": _module("sniff", "python")}
+    mods = {"python": impl.module("sniff", "python")}
     if not COMPILED_DISABLED:
-        mods["compiled"] = _module("sniff", "compiled")
+        mods["compiled"] = impl.module("sniff", "compiled")
     return mods
 
 
