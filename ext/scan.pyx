@@ -49,14 +49,18 @@ from iso20022.records import Source
 # The XML declaration's grammar (XML 1.0 productions 23-25, 32, 80-81); libxml2 also
 # takes any 1.x version.
 _XML_DECL = re.compile(
-    r"""\s+version\s*=\s*(["'])1\.[0-9]+\1"""
-    r"""(?:\s+encoding\s*=\s*(["'])([A-Za-z][A-Za-z0-9._-]*)\2)?"""
-    r"""(?:\s+standalone\s*=\s*(["'])(?:yes|no)\4)?\s*""")
-# An RFC 3986 URI reference, as libxml2 checks namespace names.
+    r"""[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(["'])1\.[0-9]+\1"""
+    r"""(?:[ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*(["'])([A-Za-z][A-Za-z0-9._-]*)\2)?"""
+    r"""(?:[ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*(["'])(?:yes|no)\4)?[ \t\r\n]*""")
+# An RFC 3986 URI reference, as libxml2 checks namespace names: an absolute URI,
+# or a relative reference whose first path segment has no ':'.
 _PCHAR = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})"
+_PCHAR_NC = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=@]|%[0-9A-Fa-f]{2})"
+_TAIL = rf"(?:\?(?:{_PCHAR}|[/?])*)?(?:#(?:{_PCHAR}|[/?])*)?"
+_AUTHORITY = r"//(?:\[[0-9A-Fa-f:.]+\](?::[0-9]*)?)?"
 _URI_REFERENCE = re.compile(
-    rf"(?:[A-Za-z][A-Za-z0-9+.\-]*:)?(?://(?:\[[0-9A-Fa-f:.]+\](?::[0-9]*)?)?)?"
-    rf"(?:{_PCHAR}|/)*(?:\?(?:{_PCHAR}|[/?])*)?(?:#(?:{_PCHAR}|[/?])*)?")
+    rf"[A-Za-z][A-Za-z0-9+.\-]*:(?:{_AUTHORITY})?(?:{_PCHAR}|/)*{_TAIL}"
+    rf"|(?:{_AUTHORITY}(?:{_PCHAR}|/)*|/?(?:{_PCHAR_NC}+(?:/(?:{_PCHAR}|/)*)?)?){_TAIL}")
 
 cdef str ISO_PREFIX = ISO_NAMESPACE_PREFIX
 cdef str HEAD_PREFIX = ISO_NAMESPACE_PREFIX + "head.001."
@@ -396,8 +400,12 @@ cdef class _Scanner:
             self.tcap = want
         return 0
 
-    cdef Py_ssize_t reference(self, Py_ssize_t i, Py_ssize_t b, unsigned int* cp,
-                              bint attribute) except -1:
+    cdef inline void tput(self, unsigned char c) noexcept:
+        """Append one byte; the caller reserved room with ``tgrow``."""
+        self.tbuf[self.tlen] = c
+        self.tlen += 1
+
+    cdef Py_ssize_t reference(self, Py_ssize_t i, Py_ssize_t b, unsigned int* cp) except -1:
         """Decode ``&...;`` at ``p[i]`` (before ``b``); store the code point; return its length."""
         cdef Py_ssize_t j = i + 1
         cdef unsigned int u = 0
@@ -470,8 +478,7 @@ cdef class _Scanner:
             c = self.p[i]
             if c >= 0x20 and c != 0x26 and c != 0x3C and c != 0x5D and c < 0x80:
                 if capture:
-                    self.tbuf[self.tlen] = c
-                    self.tlen += 1
+                    self.tput(c)
                 n += 1
                 i += 1
                 continue
@@ -481,8 +488,7 @@ cdef class _Scanner:
                     i += 1
                 c = 0x20 if how == 2 else 0x0A
                 if capture:
-                    self.tbuf[self.tlen] = c
-                    self.tlen += 1
+                    self.tput(c)
                 n += 1
                 i += 1
                 continue
@@ -490,15 +496,14 @@ cdef class _Scanner:
                 if how == 2:
                     c = 0x20
                 if capture:
-                    self.tbuf[self.tlen] = c
-                    self.tlen += 1
+                    self.tput(c)
                 n += 1
                 i += 1
                 continue
             if c < 0x20:
                 raise self.syntax(f"invalid character value {c}", i)
             if c == 0x26 and how != 1:  # '&'
-                k = <int>self.reference(i, b, &u, how == 2)
+                k = <int>self.reference(i, b, &u)
                 i += k
                 k = _put_utf8(tmp, u)
                 if capture:
@@ -514,8 +519,7 @@ cdef class _Scanner:
                 raise self.syntax("sequence ']]>' not allowed in content", i)
             if c < 0x80:
                 if capture:
-                    self.tbuf[self.tlen] = c
-                    self.tlen += 1
+                    self.tput(c)
                 n += 1
                 i += 1
                 continue
