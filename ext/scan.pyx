@@ -49,7 +49,7 @@ from iso20022.records import Source
 # The XML declaration's grammar (XML 1.0 productions 23-25, 32, 80-81); libxml2 also
 # takes any 1.x version.
 _XML_DECL = re.compile(
-    r"""[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(["'])1\.[0-9]+\1"""
+    r"""[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(["'])1\.[0-9]*\1"""
     r"""(?:[ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*(["'])([A-Za-z][A-Za-z0-9._-]*)\2)?"""
     r"""(?:[ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*(["'])(?:yes|no)\4)?[ \t\r\n]*""")
 # An RFC 3986 URI reference, as libxml2 checks namespace names: an absolute URI,
@@ -61,6 +61,30 @@ _AUTHORITY = r"//(?:\[[0-9A-Fa-f:.]+\](?::[0-9]*)?)?"
 _URI_REFERENCE = re.compile(
     rf"[A-Za-z][A-Za-z0-9+.\-]*:(?:{_AUTHORITY})?(?:{_PCHAR}|/)*{_TAIL}"
     rf"|(?:{_AUTHORITY}(?:{_PCHAR}|/)*|/?(?:{_PCHAR_NC}+(?:/(?:{_PCHAR}|/)*)?)?){_TAIL}")
+
+cdef dict _ENCODINGS = {}
+
+
+def _libxml2_knows(str encoding):
+    """Whether libxml2 (the reference) reads a document declaring ``encoding``.
+
+    Encoding names are libxml2's (iconv's) vocabulary, not Python's: ``latin-1``
+    and ``U8`` are Python aliases libxml2 refuses.  Asked once per name.
+    """
+    known = _ENCODINGS.get(encoding)
+    if known is None:
+        from lxml import etree
+
+        probe = b'<?xml version="1.0" encoding="' + encoding.encode("ascii") + b'"?><a/>'
+        try:
+            etree.fromstring(probe, etree.XMLParser(no_network=True, resolve_entities=False))
+            known = True
+        except etree.XMLSyntaxError:
+            known = False
+        if len(_ENCODINGS) < 256:
+            _ENCODINGS[encoding] = known
+    return known
+
 
 cdef str ISO_PREFIX = ISO_NAMESPACE_PREFIX
 cdef str HEAD_PREFIX = ISO_NAMESPACE_PREFIX + "head.001."
@@ -664,6 +688,8 @@ cdef class _Scanner:
         encoding = match.group(3)
         if encoding is None or encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
             return 0
+        if not _libxml2_knows(encoding):
+            raise self.syntax(f"unsupported encoding {encoding!r}", j)
         try:
             info = codecs.lookup(encoding)
         except LookupError:
