@@ -35,3 +35,30 @@ def require_shared() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"shared data not found at {SHARED} (../shared beside the repository)")
     return SHARED
+
+
+PACS008_NS = "urn:iso:std:iso:20022:tech:xsd:pacs.008.001.08"
+
+
+def small_pacs008(name: str = "Debtor", *, amount: str = "12.50", ccy: str = "EUR",
+                  doctype: str = "", prolog: str = "", extra: str = "",
+                  wrap: tuple[str, str] = ("", "")) -> bytes:
+    """A small pacs.008.001.08 for hand-made cases; ``name`` (the debtor's) is raw XML.
+
+    Line 6 opens CdtTrfTxInf, line 7 holds EndToEndId, line 8 IntrBkSttlmAmt;
+    ``extra`` follows the debtor inside the transaction.
+    """
+    return f"""<?xml version="1.0" encoding="UTF-8"?>{prolog}{doctype}
+{wrap[0]}<Document xmlns="{PACS008_NS}">
+ <FIToFICstmrCdtTrf>
+  <GrpHdr><MsgId>M1</MsgId><CreDtTm>2026-11-25T10:00:00</CreDtTm><NbOfTxs>1</NbOfTxs>
+   <SttlmInf><SttlmMtd>CLRG</SttlmMtd></SttlmInf></GrpHdr>
+  <CdtTrfTxInf>
+   <PmtId><EndToEndId>E2E-1</EndToEndId></PmtId>
+   <IntrBkSttlmAmt Ccy="{ccy}">{amount}</IntrBkSttlmAmt>
+   <ChrgBr>SLEV</ChrgBr>
+   <Dbtr><Nm>{name}</Nm></Dbtr>{extra}
+  </CdtTrfTxInf>
+ </FIToFICstmrCdtTrf>
+</Document>{wrap[1]}
+""".encode()

@@ -17,25 +17,12 @@ from iso20022.errors import (
     UnsupportedMessageError,
 )
 
+from support import small_pacs008
+
 pytestmark = pytest.mark.usefixtures("use_implementation")
 
-NS = "urn:iso:std:iso:20022:tech:xsd:pacs.008.001.08"
-
-
 def pacs008(amount: str = "12.50", ccy: str = "EUR", extra: str = "") -> bytes:
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="{NS}">
- <FIToFICstmrCdtTrf>
-  <GrpHdr><MsgId>M1</MsgId><CreDtTm>2026-11-25T10:00:00</CreDtTm><NbOfTxs>1</NbOfTxs>
-   <SttlmInf><SttlmMtd>CLRG</SttlmMtd></SttlmInf></GrpHdr>
-  <CdtTrfTxInf>
-   <PmtId><EndToEndId>E2E-1</EndToEndId></PmtId>
-   <IntrBkSttlmAmt Ccy="{ccy}">{amount}</IntrBkSttlmAmt>{extra}
-   <ChrgBr>SLEV</ChrgBr>
-  </CdtTrfTxInf>
- </FIToFICstmrCdtTrf>
-</Document>
-""".encode()
+    return small_pacs008(amount=amount, ccy=ccy, extra=extra)
 
 
 def parse_all(data: object, **kwargs: object) -> list[iso20022.Transfer]:

@@ -29,7 +29,15 @@ from iso20022.errors import InvalidValueError, ParseError, UnsafeXMLError
 from iso20022.msgid import MessageId
 from iso20022.parse.tables import SPECS
 
-from support import COMPILED_DISABLED, CORPUS, corpus_rows, require_corpus, require_shared
+from support import (
+    COMPILED_DISABLED,
+    CORPUS,
+    PACS008_NS,
+    corpus_rows,
+    require_corpus,
+    require_shared,
+    small_pacs008,
+)
 
 Outcome = tuple[Any, ...]
 
@@ -224,22 +232,7 @@ def test_mutated_documents_give_the_same_outcome(data: bytes) -> None:
 
 # -- fixed malformed constructs -------------------------------------------------------------
 
-NS = "urn:iso:std:iso:20022:tech:xsd:pacs.008.001.08"
-BASE = f"""<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="{NS}">
- <FIToFICstmrCdtTrf>
-  <GrpHdr><MsgId>M1</MsgId><CreDtTm>2026-11-25T10:00:00</CreDtTm><NbOfTxs>1</NbOfTxs>
-   <SttlmInf><SttlmMtd>CLRG</SttlmMtd></SttlmInf></GrpHdr>
-  <CdtTrfTxInf>
-   <PmtId><EndToEndId>E2E-1</EndToEndId></PmtId>
-   <IntrBkSttlmAmt Ccy="EUR">12.50</IntrBkSttlmAmt>
-   <ChrgBr>SLEV</ChrgBr>
-   <Dbtr><Nm>Debtor</Nm></Dbtr>
-   <!-- a comment -->
-  </CdtTrfTxInf>
- </FIToFICstmrCdtTrf>
-</Document>
-""".encode()
+BASE = small_pacs008(extra="\n   <!-- a comment -->")
 
 _TX = "/Document/FIToFICstmrCdtTrf/CdtTrfTxInf[1]"
 _NM = f"{_TX}/Dbtr/Nm"
@@ -253,7 +246,8 @@ def _edit(old: bytes, new: bytes) -> bytes:
 MALFORMED = [
     ("mismatched-end-tag", _edit(b"</Nm>", b"</Name>"), ParseError, _NM),
     ("unclosed-element-at-eof", BASE[: BASE.index(b"</Document>")], ParseError, "/Document"),
-    ("second-root-element", BASE + f'<Document xmlns="{NS}"/>\n'.encode(), ParseError, None),
+    ("second-root-element", BASE + f'<Document xmlns="{PACS008_NS}"/>\n'.encode(), ParseError,
+     None),
     ("text-after-the-root", BASE + b"trailing text\n", ParseError, None),
     ("lt-in-attribute-value", _edit(b'Ccy="EUR"', b'Ccy="E<R"'), ParseError, _TX),
     ("undefined-entity", _edit(b">Debtor<", b">Deb&foo;tor<"), ParseError, _NM),

@@ -24,31 +24,14 @@ from iso20022 import Limits, synth
 from iso20022.errors import LimitExceededError, ParseError, UnsafeXMLError
 from iso20022.records import Transfer
 
-from support import COMPILED_DISABLED
+from support import COMPILED_DISABLED, small_pacs008
 
-NS = "urn:iso:std:iso:20022:tech:xsd:pacs.008.001.08"
 SENTINEL = "SENTINEL-3f9c1e-never-leaks"
 CPU_BOUND = 2.0  # seconds of CPU: a guard against expansion, not a benchmark
 _TX = "/Document/FIToFICstmrCdtTrf/CdtTrfTxInf[1]"
 
 
-def document(name: str = "Debtor", *, doctype: str = "", prolog: str = "", extra: str = "",
-             wrap: tuple[str, str] = ("", "")) -> bytes:
-    """A small pacs.008 with ``name`` as the debtor name (raw XML), optional DOCTYPE etc."""
-    return f"""<?xml version="1.0" encoding="UTF-8"?>{prolog}{doctype}
-{wrap[0]}<Document xmlns="{NS}">
- <FIToFICstmrCdtTrf>
-  <GrpHdr><MsgId>M1</MsgId><CreDtTm>2026-11-25T10:00:00</CreDtTm><NbOfTxs>1</NbOfTxs>
-   <SttlmInf><SttlmMtd>CLRG</SttlmMtd></SttlmInf></GrpHdr>
-  <CdtTrfTxInf>
-   <PmtId><EndToEndId>E2E-1</EndToEndId></PmtId>
-   <IntrBkSttlmAmt Ccy="EUR">12.50</IntrBkSttlmAmt>
-   <ChrgBr>SLEV</ChrgBr>
-   <Dbtr><Nm>{name}</Nm></Dbtr>{extra}
-  </CdtTrfTxInf>
- </FIToFICstmrCdtTrf>
-</Document>{wrap[1]}
-""".encode()
+document = small_pacs008
 
 
 @dataclass
