@@ -197,7 +197,10 @@ def _step(tp: Any) -> Callable[[Any], Any] | None:
 
 def fields_of(cls: type, data: dict[str, Any]) -> dict[str, Any]:
     """Convert collected ``data`` into constructor arguments of ``cls`` (no required check)."""
-    steps = _plan(cls)[0]
+    return _convert(_plan(cls)[0], data)
+
+
+def _convert(steps: dict[str, Callable[[Any], Any] | None], data: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for key, value in data.items():
         step = steps[key]
@@ -207,11 +210,11 @@ def fields_of(cls: type, data: dict[str, Any]) -> dict[str, Any]:
 
 def build(cls: type, data: dict[str, Any]) -> Any:
     """Build record ``cls`` from collected ``data``; ``MissingFieldError`` if incomplete."""
-    _, required = _plan(cls)
+    steps, required = _plan(cls)
     for name in required:
         if name not in data:
             raise MissingFieldError(cls.__name__, name)
-    return _impl.records.make(cls, fields_of(cls, data))
+    return _impl.records.make(cls, _convert(steps, data))
 
 
 def build_app_header(header_type: str, values: dict[str, Any]) -> AppHeader:
