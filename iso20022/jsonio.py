@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 import orjson
 
 from .errors import Iso20022Error
-from .records import Transfer
+from .records import Transfer, required_fields
 
 __all__ = [
     "RecordDecodeError",
@@ -176,13 +176,8 @@ def _decoder(cls: type) -> tuple[dict[str, Callable[[Any], Any]], frozenset[str]
 
 def _make_decoder(cls: type) -> tuple[dict[str, Callable[[Any], Any]], frozenset[str]]:
     hints = typing.get_type_hints(cls)
-    converters: dict[str, Callable[[Any], Any]] = {}
-    required: set[str] = set()
-    for f in dataclasses.fields(cls):
-        converters[f.name] = _converter(hints[f.name])
-        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            required.add(f.name)
-    return converters, frozenset(required)
+    converters = {f.name: _converter(hints[f.name]) for f in dataclasses.fields(cls)}
+    return converters, frozenset(required_fields(cls))
 
 
 def from_dict(cls: type[R], data: Any) -> R:

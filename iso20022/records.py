@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -276,3 +277,12 @@ class Transfer:
         from .jsonio import from_json
 
         return from_json(data, cls)
+
+
+def required_fields(cls: type) -> tuple[str, ...]:
+    """The fields of record class ``cls`` that have no default, in definition order."""
+    return tuple(
+        f.name
+        for f in dataclasses.fields(cls)
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    )

@@ -28,6 +28,7 @@ from ..records import (
     PaymentInformation,
     Source,
     Transfer,
+    required_fields,
 )
 
 __all__ = [
@@ -168,13 +169,8 @@ def _plan(cls: type) -> _Plan:
 
 def _make_plan(cls: type) -> _Plan:
     hints = typing.get_type_hints(cls)
-    steps: dict[str, Callable[[Any], Any] | None] = {}
-    required: list[str] = []
-    for f in dataclasses.fields(cls):
-        steps[f.name] = _step(hints[f.name])
-        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            required.append(f.name)
-    return steps, tuple(required)
+    steps = {f.name: _step(hints[f.name]) for f in dataclasses.fields(cls)}
+    return steps, required_fields(cls)
 
 
 def _step(tp: Any) -> Callable[[Any], Any] | None:
