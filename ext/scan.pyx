@@ -5,9 +5,9 @@ It reads UTF-8 XML in chunks (other ASCII-compatible declared encodings are
 transcoded first), checks well-formedness the way libxml2 does (names, UTF-8,
 XML characters, entities and character references, CDATA, comments,
 processing instructions, attributes, namespaces), walks the same field trie
-as the reference parser and calls the same record builders, so both give
-equal records or the same error class and element path.  The contract is in
-the reference parser's docstring.
+as the reference parser and builds records exactly as the shared builder
+(``iso20022.parse._build``) does, so both give equal records or the same error
+class and element path.  The contract is in the reference parser's docstring.
 
 Why it is written this way:
 - the input is a Python ``bytes`` window (``self.buf``) over the stream; a
@@ -17,13 +17,23 @@ Why it is written this way:
   is replaced (the bytes object owns the memory);
 - text is decoded into a C buffer only for elements whose text fills a
   record field; other text is validated and measured, never copied;
-- element names are kept as ``bytes`` on a stack to match end tags; the walk
-  state (mode, trie node, value container) mirrors the reference parser.
+- the qualified names of the open elements are copied into one C arena (end
+  tags are matched against it); the walk state (mode, trie node id, value
+  container) is kept per depth in C arrays and mirrors the reference parser;
+  error paths are spelled from the arena only when an error is raised;
+- the field trie is C arrays (``_trie.pxi``): an element of a scope is looked
+  up by (parent id, raw name bytes), so an element that fills nothing creates
+  no Python object;
+- values are converted from the text buffer in C for their plain forms, and
+  by ``_build.convert`` otherwise (one definition of what is accepted); they
+  are collected into records in the making, by field position, and records
+  are built by writing their slots (``_assemble.pxi``), in the order and with
+  the errors of ``_build``.
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.unicode cimport PyUnicode_DecodeUTF8
-from libc.stdlib cimport free, realloc
+from libc.stdlib cimport calloc, free, realloc
 from libc.string cimport memchr, memcmp, memcpy
 
 import codecs
@@ -31,20 +41,20 @@ import re
 
 from iso20022.errors import InvalidValueError, LimitExceededError, ParseError
 from iso20022.msgid import ISO_NAMESPACE_PREFIX
-from iso20022.parse._build import (
-    MissingFieldError,
-    build_app_header,
-    build_message,
-    build_payment,
-    build_transfer,
-    convert,
-    put,
-    start_group,
-    transfer_defaults,
-)
+from iso20022.parse._build import MissingFieldError, convert
 from iso20022.parse._scan_py import _app_header_trie, _code, _tries
 from iso20022.parse.tables import iso_path_of
-from iso20022.records import Source
+from iso20022.records import (
+    AppHeader,
+    MessageHeader,
+    PaymentInformation,
+    Source,
+    Transfer,
+    required_fields,
+)
+
+include "_assemble.pxi"
+include "_trie.pxi"
 
 # The XML declaration's grammar (XML 1.0 productions 23-25, 32, 80-81); libxml2 also
 # takes any 1.x version.
@@ -63,6 +73,17 @@ _URI_REFERENCE = re.compile(
     rf"|(?:{_AUTHORITY}(?:{_PCHAR}|/)*|/?(?:{_PCHAR_NC}+(?:/(?:{_PCHAR}|/)*)?)?){_TAIL}")
 
 cdef dict _ENCODINGS = {}
+cdef dict _URIS = {}
+
+
+cdef bint _is_uri_reference(str value) except -1:
+    """``_URI_REFERENCE.fullmatch(value)``, remembered for the few names a process meets."""
+    known = _URIS.get(value)
+    if known is None:
+        known = _URI_REFERENCE.fullmatch(value) is not None
+        if len(_URIS) < 256:
+            _URIS[value] = known
+    return known
 
 
 def _libxml2_knows(str encoding):
@@ -102,6 +123,24 @@ DEF M_FIELD = 7
 DEF M_SKIP = 8
 
 DEF CHUNK = 262144
+
+
+# Bytes that pass unchanged through element content (and CDATA): tab, line feed and
+# printable ASCII except '&', '<' and ']' (which may start ']]>'); in attribute values
+# tab and line feed become spaces, so they are not plain there.
+cdef unsigned char _PLAIN[256]
+cdef unsigned char _PLAIN_ATTR[256]
+
+
+cdef int _init_plain() except -1:
+    cdef int c
+    for c in range(256):
+        _PLAIN_ATTR[c] = 0x20 <= c < 0x80 and c != 0x26 and c != 0x3C and c != 0x5D
+        _PLAIN[c] = _PLAIN_ATTR[c] or c == 0x09 or c == 0x0A
+    return 0
+
+
+_init_plain()
 
 
 cdef inline bint _is_ws(unsigned char c) noexcept nogil:
@@ -230,9 +269,17 @@ cdef class _Scanner:
     cdef Py_ssize_t tlen, tcap
     # -- limits --
     cdef Py_ssize_t max_depth, max_text
-    # -- element stack --
-    cdef list qnames        # bytes, for end-tag matching
+    # -- element stack: C arrays indexed by depth (1 = root), max_depth + 2 entries --
+    # Qualified names of the open elements live in one C arena (qbuf) so that end tags
+    # are matched and error paths spelled without a Python object per element.
+    cdef unsigned char* qbuf
+    cdef Py_ssize_t qlen_total, qcap
+    cdef Py_ssize_t* qoff       # per depth: start of the qname in qbuf
+    cdef Py_ssize_t* qlen       # per depth: its length
+    cdef Py_ssize_t* lofs       # per depth: where its local name starts (after the colon)
+    cdef int* index             # per depth: n of a scope element named "PmtInf[n]", else 0
     cdef list ns            # (prefix bytes, uri bytes, depth) declarations in scope
+    cdef int ns_top         # depth of the newest declaration in ns
     cdef int depth
     cdef bint root_seen, root_closed
     cdef int* has_child     # per depth: a child element started (text after it is not .text)
@@ -241,27 +288,51 @@ cdef class _Scanner:
     # -- walker state (as in the reference parser) --
     cdef object spec
     cdef object file
+    cdef _Trie trie
     cdef object group_trie, payment_trie, tx_trie
-    cdef list modes, nodes, containers, names
+    cdef bytes root_name, payment_scope
+    cdef str message_type
+    cdef int* modes         # per depth: M_*
+    cdef int* nodes         # per depth: trie node id, or -1
+    cdef bint* capture      # per depth: the element's text fills a field
+    cdef list containers    # per depth: the dict the element's values go to, or None
     cdef object app_values, app_header_type, app_header
     cdef object group_values, message, group_defaults
-    cdef object payment_values, payment, defaults
+    cdef object payment_values, payment
+    cdef list defaults      # Transfer defaults of the scope, by field position
     cdef int payment_count, tx_in_parent, tx_index
-    cdef object tx_values, tx_line
+    cdef object tx_values
+    cdef int tx_line
     cdef bint seen_document
     cdef list ready
 
     def __cinit__(self):
         self.tbuf = NULL
+        self.qbuf = NULL
+        self.qoff = NULL
+        self.qlen = NULL
+        self.lofs = NULL
+        self.index = NULL
         self.has_child = NULL
         self.text_bytes = NULL
         self.start_line = NULL
+        self.modes = NULL
+        self.nodes = NULL
+        self.capture = NULL
 
     def __dealloc__(self):
         free(self.tbuf)
+        free(self.qbuf)
+        free(self.qoff)
+        free(self.qlen)
+        free(self.lofs)
+        free(self.index)
         free(self.has_child)
         free(self.text_bytes)
         free(self.start_line)
+        free(self.modes)
+        free(self.nodes)
+        free(self.capture)
 
     def __init__(self, stream, bytes head, spec, limits):
         self.stream = stream
@@ -281,48 +352,87 @@ cdef class _Scanner:
         self.tcap = 4096
         self.tbuf = <unsigned char*>realloc(NULL, self.tcap)
         self.tlen = 0
+        self.qcap = 1024
+        self.qbuf = <unsigned char*>realloc(NULL, self.qcap)
+        self.qlen_total = 0
         cdef Py_ssize_t slots = self.max_depth + 2
-        self.has_child = <int*>realloc(NULL, slots * sizeof(int))
-        self.text_bytes = <Py_ssize_t*>realloc(NULL, slots * sizeof(Py_ssize_t))
-        self.start_line = <int*>realloc(NULL, slots * sizeof(int))
-        if (self.tbuf == NULL or self.has_child == NULL or self.text_bytes == NULL
-                or self.start_line == NULL):
+        self.qoff = <Py_ssize_t*>calloc(slots, sizeof(Py_ssize_t))
+        self.qlen = <Py_ssize_t*>calloc(slots, sizeof(Py_ssize_t))
+        self.lofs = <Py_ssize_t*>calloc(slots, sizeof(Py_ssize_t))
+        self.index = <int*>calloc(slots, sizeof(int))
+        self.has_child = <int*>calloc(slots, sizeof(int))
+        self.text_bytes = <Py_ssize_t*>calloc(slots, sizeof(Py_ssize_t))
+        self.start_line = <int*>calloc(slots, sizeof(int))
+        self.modes = <int*>calloc(slots, sizeof(int))
+        self.nodes = <int*>calloc(slots, sizeof(int))
+        self.capture = <bint*>calloc(slots, sizeof(bint))
+        if (self.tbuf == NULL or self.qbuf == NULL or self.qoff == NULL or self.qlen == NULL
+                or self.lofs == NULL or self.index == NULL or self.has_child == NULL
+                or self.text_bytes == NULL or self.start_line == NULL or self.modes == NULL
+                or self.nodes == NULL or self.capture == NULL):
             raise MemoryError()
-        self.qnames = []
+        self.modes[0] = M_OUT
+        self.nodes[0] = -1
+        self.containers = [None] * slots
         self.ns = [(b"", b"", 0), (b"xml", XML_NS, 0)]
+        self.ns_top = 0
         self.depth = 0
         self.root_seen = False
         self.root_closed = False
         self.spec = spec
-        self.group_trie, self.payment_trie, self.tx_trie = _tries(spec)
-        self.modes = []
-        self.nodes = []
-        self.containers = []
-        self.names = []
+        self.trie = _trie_for(spec)
+        self.group_trie, self.payment_trie, self.tx_trie = self.trie.python
+        self.root_name = self.trie.root_name
+        self.payment_scope = self.trie.payment_scope
+        self.message_type = self.trie.message_type
         self.app_values = None
         self.app_header_type = None
         self.app_header = None
         self.group_values = None
         self.message = None
-        self.group_defaults = {}
-        self.payment_values = {}
+        self.group_defaults = None
+        self.payment_values = None
         self.payment = None
-        self.defaults = {}
+        self.defaults = None
         self.payment_count = 0
         self.tx_in_parent = 0
         self.tx_index = 0
-        self.tx_values = {}
-        self.tx_line = None
+        self.tx_values = None
+        self.tx_line = 0
         self.seen_document = False
         self.ready = []
 
     # -- errors -----------------------------------------------------------------------------
 
-    cdef str path(self):
-        return "/" + "/".join(self.names)
+    cdef str local_name(self, int d):
+        """The local name of the open element at depth ``d`` (validated UTF-8)."""
+        return PyUnicode_DecodeUTF8(<const char*>self.qbuf + self.qoff[d] + self.lofs[d],
+                                    self.qlen[d] - self.lofs[d], NULL)
+
+    cdef object path_to(self, int upto, object extra):
+        """The element path of depths 1..``upto``, then ``extra``; None when empty.
+
+        The names are those of the reference walker: local names, and ``PmtInf[n]`` /
+        ``CdtTrfTxInf[n]`` for the scope elements.
+        """
+        cdef int d
+        parts = []
+        for d in range(1, upto + 1):
+            local = self.local_name(d)
+            parts.append(f"{local}[{self.index[d]}]" if self.index[d] else local)
+        if extra is not None:
+            parts.append(extra)
+        if not parts:
+            return None
+        return "/" + "/".join(parts)
 
     cdef object error(self, cls, str message, object line, object code=None):
-        return cls(message, file=self.file, line=line, path=self.path() if self.names else None,
+        return cls(message, file=self.file, line=line, path=self.path_to(self.depth, None),
+                   code=code)
+
+    cdef object error_at(self, cls, str message, object line, int upto, object extra,
+                         object code=None):
+        return cls(message, file=self.file, line=line, path=self.path_to(upto, extra),
                    code=code)
 
     cdef object syntax(self, str message, Py_ssize_t at):
@@ -333,7 +443,7 @@ cdef class _Scanner:
             if self.p[i] == 0x0A:
                 line += 1
         return ParseError(f"not well-formed: {message}", file=self.file, line=line,
-                          path=self.path() if self.names else None)
+                          path=self.path_to(self.depth, None))
 
     # -- input ------------------------------------------------------------------------------
 
@@ -366,6 +476,8 @@ cdef class _Scanner:
                 if hit == NULL:
                     break
                 i = hit - self.p
+                if n == 1:
+                    return i
                 if i + n > self.end:
                     break
                 if memcmp(self.p + i, needle, n) == 0:
@@ -491,14 +603,27 @@ cdef class _Scanner:
         Returns the decoded length in bytes; counts newlines into ``self.line``
         is NOT done here (the caller does it for the whole token).
         """
-        cdef Py_ssize_t i = a, n = 0
+        cdef Py_ssize_t i = a, n = 0, j
         cdef unsigned char c
         cdef unsigned int u
         cdef int k
         cdef unsigned char tmp[4]
+        cdef const unsigned char* plain = &_PLAIN_ATTR[0] if how == 2 else &_PLAIN[0]
         if capture:
             self.tgrow(b - a)
         while i < b:
+            # A run of bytes that pass unchanged (most of any document) is measured and
+            # copied at once; every other byte takes the checks below.
+            j = i
+            while j < b and plain[self.p[j]]:
+                j += 1
+            if j > i:
+                if capture:
+                    memcpy(self.tbuf + self.tlen, self.p + i, j - i)
+                    self.tlen += j - i
+                n += j - i
+                i = j
+                continue
             c = self.p[i]
             if c >= 0x20 and c != 0x26 and c != 0x3C and c != 0x5D and c < 0x80:
                 if capture:
@@ -569,10 +694,22 @@ cdef class _Scanner:
             self.line += 1
             q += 1
 
+    cdef int plain_text(self, Py_ssize_t a, Py_ssize_t b) except -1:
+        """``text`` for plain bytes (see _PLAIN) inside the root: they pass unchanged."""
+        cdef int d = self.depth
+        self.at_start = False
+        if not self.has_child[d]:
+            if self.capture[d] and self.text_bytes[d] <= self.max_text:
+                self.tgrow(b - a)
+                memcpy(self.tbuf + self.tlen, self.p + a, b - a)
+                self.tlen += b - a
+            self.text_bytes[d] += b - a
+        self.count_lines(a, b)
+        return 0
+
     cdef int text(self, Py_ssize_t a, Py_ssize_t b) except -1:
         """Character data between markup, at the current depth."""
         cdef int d = self.depth
-        cdef bint capture
         cdef Py_ssize_t n, i
         self.at_start = False
         if d == 0:
@@ -583,21 +720,19 @@ cdef class _Scanner:
                     raise self.syntax("content before the root element", i)
             self.count_lines(a, b)
             return 0
-        capture = not self.has_child[d] and self.capturing()
+        # Most text (indentation, plain values) is plain bytes: measured and copied here.
+        i = a
+        while i < b and _PLAIN[self.p[i]]:
+            i += 1
+        if i == b:
+            return self.plain_text(a, b)
         if self.has_child[d]:
             n = self.chars(a, b, 0, False)
         else:
-            n = self.chars(a, b, 0, capture and self.text_bytes[d] <= self.max_text)
+            n = self.chars(a, b, 0, self.capture[d] and self.text_bytes[d] <= self.max_text)
             self.text_bytes[d] += n
         self.count_lines(a, b)
         return 0
-
-    cdef inline bint capturing(self):
-        cdef int mode = self.modes[len(self.modes) - 1]
-        if mode != M_FIELD:
-            return False
-        node = self.nodes[len(self.nodes) - 1]
-        return node.target is not None
 
     # -- markup -----------------------------------------------------------------------------
 
@@ -627,12 +762,25 @@ cdef class _Scanner:
         cdef Py_ssize_t i, j, k, close
         cdef unsigned char c
         while not self.ready:
-            i = self.find(self.pos, b"<", 1)
+            # Inside the root, the text up to the next '<' is most often plain bytes:
+            # one pass finds the '<' and measures the text (else find, then text()).
+            i = self.pos
+            if self.depth > 0:
+                while i < self.end and _PLAIN[self.p[i]]:
+                    i += 1
+                if i < self.end and self.p[i] == 0x3C:
+                    if i > self.pos:
+                        self.plain_text(self.pos, i)
+                        self.pos = i
+                else:
+                    i = self.find(self.pos, b"<", 1)
+            else:
+                i = self.find(self.pos, b"<", 1)
             if i < 0:
                 self.text(self.pos, self.end)
                 self.pos = self.end
                 if self.depth > 0:
-                    raise self.syntax(f"premature end of data: {len(self.qnames)} element(s) "
+                    raise self.syntax(f"premature end of data: {self.depth} element(s) "
                                       "not closed", self.end)
                 if not self.root_seen:
                     raise self.syntax("no root element", self.end)
@@ -747,17 +895,27 @@ cdef class _Scanner:
         if self.has_child[d]:
             self.chars(a, b, 1, False)
         else:
-            n = self.chars(a, b, 1, self.capturing() and self.text_bytes[d] <= self.max_text)
+            n = self.chars(a, b, 1, self.capture[d] and self.text_bytes[d] <= self.max_text)
             self.text_bytes[d] += n
         return 0
 
     cdef int end_tag(self) except -1:
-        cdef Py_ssize_t i = self.pos, j, k, close
-        close = self.find(i + 2, b">", 1)
-        i = self.pos
+        cdef Py_ssize_t i = self.pos, j, k, close, qa, qn
+        # As in start_tag: an ASCII name and '>' inside the window in one pass.
+        close = -1
+        j = i + 2
+        if j < self.end and _ascii_name_start(self.p[j]):
+            j += 1
+            while j < self.end and _ascii_name_char(self.p[j]):
+                j += 1
+            if j < self.end and self.p[j] == 0x3E:
+                close = j
         if close < 0:
-            raise self.syntax("unterminated end tag", self.end)
-        j = self.name_end(i + 2, close)
+            close = self.find(i + 2, b">", 1)
+            i = self.pos
+            if close < 0:
+                raise self.syntax("unterminated end tag", self.end)
+            j = self.name_end(i + 2, close)
         k = j
         while k < close and _is_ws(self.p[k]):
             k += 1
@@ -765,9 +923,10 @@ cdef class _Scanner:
             raise self.syntax("end tag not closed by '>'", k)
         if self.depth == 0:
             raise self.syntax("end tag without a start tag", i)
-        qname = self.qnames[len(self.qnames) - 1]
-        if PyBytes_GET_SIZE(qname) != j - i - 2 or \
-                memcmp(PyBytes_AS_STRING(qname), self.p + i + 2, j - i - 2) != 0:
+        qa = self.qoff[self.depth]
+        qn = self.qlen[self.depth]
+        if qn != j - i - 2 or memcmp(self.qbuf + qa, self.p + i + 2, qn) != 0:
+            qname = PyBytes_FromStringAndSize(<const char*>self.qbuf + qa, qn)
             raise self.syntax(
                 "opening and ending tag mismatch: "
                 f"{qname.decode('utf-8', 'replace')} and "
@@ -785,14 +944,27 @@ cdef class _Scanner:
         cdef const unsigned char* hit
         if self.root_closed:
             raise self.syntax("extra content at the end of the document", i)
-        close = self.tag_end(i + 1)
-        i = self.pos
+        # Most start tags are an ASCII name and '>' (or '/>') inside the window: read
+        # them in one pass; anything else (attributes, other names, a tag not yet
+        # complete in the window) takes the general path.
+        close = -1
+        j = i + 1
+        if j < self.end and _ascii_name_start(self.p[j]):
+            j += 1
+            while j < self.end and _ascii_name_char(self.p[j]):
+                j += 1
+            if j < self.end and self.p[j] == 0x3E:
+                close = j
+            elif j + 1 < self.end and self.p[j] == 0x2F and self.p[j + 1] == 0x3E:
+                close = j + 1
         if close < 0:
-            raise self.syntax("unterminated start tag", self.end)
-        if self.p[close] == 0x3C:
-            raise self.syntax("'<' inside a start tag", close)
-        j = self.name_end(i + 1, close)
-        qname = PyBytes_FromStringAndSize(<const char*>self.p + i + 1, j - i - 1)
+            close = self.tag_end(i + 1)
+            i = self.pos
+            if close < 0:
+                raise self.syntax("unterminated start tag", self.end)
+            if self.p[close] == 0x3C:
+                raise self.syntax("'<' inside a start tag", close)
+            j = self.name_end(i + 1, close)
         empty = self.p[close - 1] == 0x2F
         stop = close - 1 if empty else close
         attrs = None
@@ -837,7 +1009,8 @@ cdef class _Scanner:
             k = q + 1
         self.count_lines(i, close + 1)
         self.pos = close + 1
-        self.open_element(qname, attrs, self.line, i)
+        # The name is still in the window: nothing above reads more input.
+        self.open_element(i + 1, j - i - 1, attrs, self.line, i)
         if empty:
             self.close_element()
         return 0
@@ -853,12 +1026,41 @@ cdef class _Scanner:
             n -= 1
         return None
 
-    cdef int open_element(self, bytes qname, list attrs, int line, Py_ssize_t at) except -1:
-        cdef int d
-        if len(self.modes) >= self.max_depth:
-            self.names.append(qname.rpartition(b":")[2].decode("utf-8"))
-            raise self.error(LimitExceededError,
-                             f"elements nested deeper than {self.max_depth}", line)
+    cdef int push_name(self, int d, Py_ssize_t qa, Py_ssize_t qn) except -1:
+        """Copy the qname ``p[qa:qa+qn]`` onto the arena at depth ``d``."""
+        cdef Py_ssize_t start = self.qoff[d - 1] + self.qlen[d - 1] if d > 1 else 0
+        cdef Py_ssize_t want
+        cdef unsigned char* grown
+        if start + qn > self.qcap:
+            want = (start + qn) * 2
+            grown = <unsigned char*>realloc(self.qbuf, want)
+            if grown == NULL:
+                raise MemoryError()
+            self.qbuf = grown
+            self.qcap = want
+        memcpy(self.qbuf + start, self.p + qa, qn)
+        self.qoff[d] = start
+        self.qlen[d] = qn
+        self.index[d] = 0
+        return 0
+
+    cdef int open_element(self, Py_ssize_t qa, Py_ssize_t qn, list attrs, int line,
+                          Py_ssize_t at) except -1:
+        cdef int d = self.depth + 1
+        cdef Py_ssize_t first = -1, last = -1, i
+        cdef int parent = self.modes[self.depth]
+        # The name goes onto the arena first (error paths spell it); depth follows below.
+        self.push_name(d, qa, qn)
+        for i in range(qn):
+            if self.qbuf[self.qoff[d] + i] == 0x3A:
+                if first < 0:
+                    first = i
+                last = i
+        self.lofs[d] = last + 1
+        if self.depth >= self.max_depth:
+            raise self.error_at(LimitExceededError,
+                                f"elements nested deeper than {self.max_depth}", line,
+                                self.depth, self.local_name(d))
         # Namespace declarations of this element come first (they may bind its own prefix).
         if attrs is not None:
             for key, value in attrs:
@@ -866,52 +1068,59 @@ cdef class _Scanner:
                     if not value and key != b"xmlns":
                         raise self.syntax(f"{key.decode()}: empty XML namespace is not allowed",
                                           at)
-                    if _URI_REFERENCE.fullmatch(value) is None:
+                    if not _is_uri_reference(value):
                         raise self.syntax(f"{key.decode()}: {value!r} is not a valid URI", at)
                     self.ns.append((key[6:] if key != b"xmlns" else b"", value.encode("utf-8"),
-                                    self.depth + 1))
-        prefix, sep, local_b = qname.rpartition(b":")
-        if sep and (not prefix or not local_b or b":" in prefix):
+                                    d))
+                    self.ns_top = d
+        if last >= 0 and (last == 0 or last == qn - 1 or first != last):
+            qname = PyBytes_FromStringAndSize(<const char*>self.qbuf + self.qoff[d], qn)
             raise self.syntax(f"bad qualified name {qname.decode('utf-8', 'replace')!r}", at)
-        uri = self.resolve(prefix)
-        local = local_b.decode("utf-8")
-        if uri is None:
-            self.names.append(qname.decode("utf-8"))
-            raise self.error(ParseError, f"namespace prefix {prefix.decode('utf-8')!r} "
-                             "is not declared", line)
+        # The namespace name is needed to find the Document and the AppHdr (outside the
+        # Document) and to refuse an undeclared prefix; an unprefixed name always has one.
+        uri = None
+        if last >= 0:
+            prefix = PyBytes_FromStringAndSize(<const char*>self.qbuf + self.qoff[d], last)
+            uri = self.resolve(prefix)
+            if uri is None:
+                qname = PyBytes_FromStringAndSize(<const char*>self.qbuf + self.qoff[d], qn)
+                raise self.error_at(ParseError, f"namespace prefix {prefix.decode('utf-8')!r} "
+                                    "is not declared", line, self.depth, qname.decode("utf-8"))
+        elif parent == M_OUT:
+            uri = self.resolve(b"")
         if attrs is not None:
             for key, _ in attrs:
                 aprefix, asep, _ = key.rpartition(b":")
                 if asep and aprefix != b"xmlns" and key != b"xmlns" \
                         and self.resolve(aprefix) is None:
-                    self.names.append(local)
-                    raise self.error(ParseError, f"namespace prefix {aprefix.decode('utf-8')!r} "
-                                     f"of attribute {key.decode('utf-8')!r} is not declared", line)
+                    raise self.error_at(ParseError,
+                                        f"namespace prefix {aprefix.decode('utf-8')!r} "
+                                        f"of attribute {key.decode('utf-8')!r} is not declared",
+                                        line, self.depth, self.local_name(d))
         if self.depth > 0:
             self.has_child[self.depth] = 1
         self.root_seen = True
-        self.depth += 1
-        d = self.depth
+        self.depth = d
         if d > self.max_depth + 1:
             raise MemoryError()  # unreachable: the walker refuses depth > max_depth first
-        self.qnames.append(qname)
-        self.walk_start(local, uri, attrs, line)
+        self.walk_start(d, parent, uri, attrs, line)
         self.has_child[d] = 0
         self.text_bytes[d] = 0
         self.start_line[d] = line
-        if self.capturing():
+        if self.capture[d]:
             self.tlen = 0
         return 0
 
     cdef int close_element(self) except -1:
         cdef int d = self.depth
         cdef Py_ssize_t n
-        self.walk_end(self.start_line[d])
-        self.qnames.pop()
-        n = len(self.ns)
-        while n > 0 and self.ns[n - 1][2] == d:
-            self.ns.pop()
-            n -= 1
+        self.walk_end(d, self.start_line[d])
+        if self.ns_top == d:
+            n = len(self.ns)
+            while n > 0 and self.ns[n - 1][2] == d:
+                self.ns.pop()
+                n -= 1
+            self.ns_top = self.ns[n - 1][2]
         self.depth -= 1
         if self.depth == 0:
             self.root_closed = True
@@ -919,150 +1128,162 @@ cdef class _Scanner:
 
     # -- the walk (mirrors iso20022.parse._scan_py._Walker) --------------------------------------
 
-    cdef int walk_start(self, str local, bytes uri, list attrs, int line) except -1:
-        cdef int parent = self.modes[len(self.modes) - 1] if self.modes else M_OUT
+    cdef inline bint is_name(self, int d, const char* name, Py_ssize_t n):
+        """Whether the local name at depth ``d`` is ``name[:n]``."""
+        return (self.qlen[d] - self.lofs[d] == n
+                and memcmp(self.qbuf + self.qoff[d] + self.lofs[d], name, n) == 0)
+
+    cdef int walk_start(self, int d, int parent, bytes uri, list attrs, int line) except -1:
         cdef int mode = M_SKIP
-        node = None
+        cdef int node = -1
+        cdef int index = 0
+        cdef const unsigned char* local = self.qbuf + self.qoff[d] + self.lofs[d]
+        cdef Py_ssize_t n = self.qlen[d] - self.lofs[d]
+        cdef _Leaf group
         container = None
-        name = local
         if parent == M_APPHDR or parent == M_GRP or parent == M_PMT or parent == M_TX \
                 or parent == M_FIELD:
-            if parent == M_PMT and local == "CdtTrfTxInf":
-                mode, node, name = self.start_tx(line)
+            if parent == M_PMT and self.is_name(d, "CdtTrfTxInf", 11):
+                index = self.start_tx(d, line)
+                mode = M_TX
+                node = self.trie.tx_root
                 container = self.tx_values
             else:
-                parent_node = self.nodes[len(self.nodes) - 1]
-                node = parent_node.children.get(local)
-                if node is not None:
+                node = self.trie.child(self.nodes[d - 1], local, n)
+                if node >= 0:
                     mode = M_FIELD
-                    container = self.containers[len(self.containers) - 1]
-                    if node.group is not None:
-                        container = start_group(container, node.group)
-                    if node.attrs and attrs is not None:
-                        self.names.append(name)
-                        self.attributes(node, attrs, container, line)
-                        self.names.pop()
+                    container = self.containers[d - 1]
+                    group = self.trie.groups[node]
+                    if group is not None:
+                        container = _start_group(container, group)
+                    if attrs is not None and self.trie.attrs[node] is not None:
+                        self.attributes(d, node, attrs, container, line)
         elif parent == M_ROOT:
-            if local == "GrpHdr":
+            if self.is_name(d, "GrpHdr", 6):
                 mode = M_GRP
-                node = self.group_trie
-                container = self.group_values = {}
-            elif self.spec.payment_scope is not None and local == self.spec.payment_scope:
+                node = self.trie.group_root
+                container = self.group_values = _rec(_TRANSFER)
+            elif self.payment_scope is not None and \
+                    self.is_name(d, self.payment_scope, len(self.payment_scope)):
                 self.payment_count += 1
                 self.tx_in_parent = 0
                 self.payment = None
                 mode = M_PMT
-                node = self.payment_trie
-                name = f"{local}[{self.payment_count}]"
-                container = self.payment_values = {}
-            elif self.spec.payment_scope is None and local == "CdtTrfTxInf":
-                mode, node, name = self.start_tx(line)
+                node = self.trie.payment_root
+                index = self.payment_count
+                container = self.payment_values = _rec(_TRANSFER)
+            elif self.payment_scope is None and self.is_name(d, "CdtTrfTxInf", 11):
+                index = self.start_tx(d, line)
+                mode = M_TX
+                node = self.trie.tx_root
                 container = self.tx_values
         elif parent == M_DOC:
-            if local != self.spec.root:
-                self.names.append(local)
-                raise self.error(ParseError, f"expected {self.spec.root} in the "
-                                 f"{self.spec.message_id} Document, found {local}", line)
+            if not self.is_name(d, self.root_name, len(self.root_name)):
+                raise self.error_at(ParseError, f"expected {self.spec.root} in the "
+                                    f"{self.spec.message_id} Document, found "
+                                    f"{self.local_name(d)}", line, d, None)
             mode = M_ROOT
         elif parent == M_OUT:
             namespace = uri.decode("utf-8", "replace")
-            if local == "Document" and namespace.startswith(ISO_PREFIX):
+            if self.is_name(d, "Document", 8) and namespace.startswith(ISO_PREFIX):
                 mode = M_DOC
                 self.seen_document = True
-            elif local == "AppHdr" and namespace.startswith(HEAD_PREFIX) \
+            elif self.is_name(d, "AppHdr", 6) and namespace.startswith(HEAD_PREFIX) \
                     and not self.seen_document:
                 mode = M_APPHDR
-                node = _app_header_trie()
-                container = self.app_values = {}
+                node = self.trie.app_root
+                container = self.app_values = _rec(_APP_HEADER)
                 self.app_header_type = namespace[len(ISO_PREFIX):]
             else:
                 mode = M_OUT
-        self.modes.append(mode)
-        self.nodes.append(node)
-        self.containers.append(container)
-        self.names.append(name)
+        self.modes[d] = mode
+        self.nodes[d] = node
+        self.index[d] = index
+        self.containers[d] = container
+        self.capture[d] = mode == M_FIELD and self.trie.fields[node] is not None
         return 0
 
-    cdef tuple start_tx(self, int line):
+    cdef int start_tx(self, int d, int line) except -1:
+        """Open a transaction at depth ``d``; its position in the scope."""
         if self.message is None:
-            self.names.append("CdtTrfTxInf")
-            raise self.error(ParseError, "CdtTrfTxInf before a complete GrpHdr", line)
-        if self.spec.payment_scope is not None and self.payment is None:
+            raise self.error_at(ParseError, "CdtTrfTxInf before a complete GrpHdr", line, d,
+                                None)
+        if self.payment_scope is not None and self.payment is None:
             try:
-                self.payment = build_payment(self.payment_values, self.payment_count)
+                self.payment = _payment_of(self.payment_values, self.payment_count)
             except MissingFieldError as exc:
-                raise self.missing(exc, self.payment_trie, line) from None
-            self.defaults = transfer_defaults(self.group_values or {}, self.payment_values)
+                raise self.missing(exc, self.payment_trie, line, d - 1) from None
+            self.defaults = _defaults_of(self.group_values, self.payment_values)
         self.tx_in_parent += 1
-        self.tx_values = {}
+        self.tx_values = _rec(_TRANSFER)
         self.tx_line = line
-        return M_TX, self.tx_trie, f"CdtTrfTxInf[{self.tx_in_parent}]"
+        return self.tx_in_parent
 
-    cdef int attributes(self, node, list attrs, dict container, int line) except -1:
+    cdef int attributes(self, int d, int node, list attrs, _Rec container, int line) except -1:
+        cdef dict wanted = self.trie.attrs[node]
+        cdef _Leaf leaf
         for key, value in attrs:
             local = key.rpartition(b":")[2].decode("utf-8")
             if key.startswith(b"xmlns:") or key == b"xmlns":
                 continue
-            found = node.attrs.get(local)
-            if found is None:
+            leaf = wanted.get(local)
+            if leaf is None:
                 continue
-            target, kind = found
             try:
-                put(container, target, convert(kind, value), False)
+                converted = value if leaf.kind == K_TEXT else _py_convert(_KIND_NAMES[leaf.kind],
+                                                                          value)
             except ValueError as exc:
-                self.names[len(self.names) - 1] += f"@{local}"
-                raise self.error(InvalidValueError, str(exc), line, _code(target)) from None
+                raise self.error_at(InvalidValueError, str(exc), line, d - 1,
+                                    f"{self.local_name(d)}@{local}", leaf.code) from None
+            _put(container, leaf, converted, False)
         return 0
 
-    cdef object missing(self, exc, trie, line):
+    cdef object missing(self, exc, trie, line, int upto):
         where = iso_path_of(trie, exc.field)
         what = f"element {where}" if where else f"{exc.record}.{exc.field}"
-        return self.error(ParseError, f"missing required {what}", line)
+        return self.error_at(ParseError, f"missing required {what}", line, upto, None)
 
-    cdef int walk_end(self, int line) except -1:
-        cdef int mode = self.modes[len(self.modes) - 1]
-        cdef int d = self.depth
-        node = self.nodes[len(self.nodes) - 1]
+    cdef int walk_end(self, int d, int line) except -1:
+        cdef int mode = self.modes[d]
+        cdef _Leaf leaf
         if self.text_bytes[d] > self.max_text:
             raise self.error(LimitExceededError, f"text longer than {self.max_text} bytes", line)
-        if mode == M_FIELD and node.target is not None:
-            text = PyUnicode_DecodeUTF8(<const char*>self.tbuf, self.tlen, NULL)
-            self.tlen = 0
+        if mode == M_FIELD and self.capture[d]:
+            leaf = self.trie.fields[self.nodes[d]]
             try:
-                value = convert(node.kind, text)
+                value = _value(leaf.kind, self.tbuf, self.tlen)
             except ValueError as exc:
-                raise self.error(InvalidValueError, str(exc), line, _code(node.target)) from None
-            put(self.containers[len(self.containers) - 1], node.target, value, node.repeat)
+                raise self.error(InvalidValueError, str(exc), line, leaf.code) from None
+            self.tlen = 0
+            _put(self.containers[d], leaf, value, leaf.repeat)
         elif mode == M_TX:
-            self.ready.append(self.finish_tx())
+            self.ready.append(self.finish_tx(d))
         elif mode == M_GRP:
-            self.finish_group(line)
+            self.finish_group(d, line)
         elif mode == M_APPHDR:
-            self.app_header = build_app_header(self.app_header_type, self.app_values or {})
-        self.modes.pop()
-        self.nodes.pop()
-        self.containers.pop()
-        self.names.pop()
+            self.app_header = _app_header_of(self.app_header_type, self.app_values)
+        self.containers[d] = None
         return 0
 
-    cdef int finish_group(self, int line) except -1:
-        group = self.group_values or {}
+    cdef int finish_group(self, int d, int line) except -1:
         try:
-            self.message = build_message(str(self.spec.message_id), group, self.app_header)
+            self.message = _message_of(self.message_type, self.group_values, self.app_header)
         except MissingFieldError as exc:
-            raise self.missing(exc, self.group_trie, line) from None
-        self.group_defaults = transfer_defaults(group)
-        if self.spec.payment_scope is None:
+            raise self.missing(exc, self.group_trie, line, d) from None
+        # Converted here even where a PmtInf converts them again, as the twin does, so
+        # a malformed group default fails at the same place.
+        self.group_defaults = _defaults_of(self.group_values, None)
+        if self.payment_scope is None:
             self.defaults = self.group_defaults
         return 0
 
-    cdef object finish_tx(self):
-        source = Source(file=self.file, index=self.tx_index, line=self.tx_line)
+    cdef object finish_tx(self, int d):
+        source = _source(self.file, self.tx_index, self.tx_line)
         try:
-            transfer = build_transfer(self.message, self.payment, self.defaults,
-                                      self.tx_values, source)
+            transfer = _build_transfer(self.message, self.payment, self.defaults,
+                                       self.tx_values, source)
         except MissingFieldError as exc:
-            raise self.missing(exc, self.tx_trie, self.tx_line) from None
+            raise self.missing(exc, self.tx_trie, self.tx_line, d) from None
         self.tx_index += 1
         return transfer
 

@@ -7,7 +7,8 @@ real heads and on mutated bytes).  Errors are the package's Python exception
 classes, imported, never defined here.
 """
 
-from libc.string cimport memcmp
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from libc.string cimport memchr, memcmp
 
 from iso20022.errors import LimitExceededError, ParseError, UnsafeXMLError, UnsupportedMessageError
 
@@ -27,22 +28,33 @@ cdef Py_ssize_t _find(const unsigned char* p, Py_ssize_t start, Py_ssize_t end,
                       const char* needle, Py_ssize_t n) noexcept nogil:
     """Index of ``needle`` in ``p[start:end]`` or -1."""
     cdef Py_ssize_t i
+    cdef const unsigned char* hit
     if n == 0:
         return start
     i = start
     while i + n <= end:
-        if p[i] == <unsigned char>needle[0] and memcmp(p + i, needle, n) == 0:
+        hit = <const unsigned char*>memchr(p + i, needle[0], end - i)
+        if hit == NULL:
+            return -1
+        i = hit - p
+        if i + n > end:
+            return -1
+        if memcmp(p + i, needle, n) == 0:
             return i
         i += 1
     return -1
 
 
 cdef int _line(const unsigned char* p, Py_ssize_t pos) noexcept nogil:
-    cdef Py_ssize_t i
     cdef int line = 1
-    for i in range(pos):
-        if p[i] == 0x0A:
-            line += 1
+    cdef const unsigned char* q = p
+    cdef const unsigned char* stop = p + pos
+    while q < stop:
+        q = <const unsigned char*>memchr(q, 0x0A, stop - q)
+        if q == NULL:
+            break
+        line += 1
+        q += 1
     return line
 
 
@@ -61,21 +73,33 @@ cdef inline bint _partial(const unsigned char* p, Py_ssize_t i, Py_ssize_t end,
     return end - i < n and memcmp(p + i, s, end - i) == 0
 
 
-def sniff(const unsigned char[::1] data not None, bint final, Py_ssize_t limit):
+def sniff(data, bint final, Py_ssize_t limit):
     """See ``iso20022._sniff_py.sniff``."""
-    cdef const unsigned char* p = &data[0] if data.shape[0] else NULL
-    cdef Py_ssize_t n = data.shape[0]
+    # bytes (what read_head passes) is read in place; anything else through the buffer
+    # protocol (a typed memoryview costs more than sniffing a small message's head).
+    cdef const unsigned char[::1] view
+    if type(data) is bytes:
+        return _sniff(<const unsigned char*>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data),
+                      final, limit)
+    if data is None:
+        raise TypeError("sniff() argument 'data' must be a bytes-like object, not None")
+    view = data
+    return _sniff(&view[0] if view.shape[0] else NULL, view.shape[0], final, limit)
+
+
+cdef object _sniff(const unsigned char* p, Py_ssize_t n, bint final, Py_ssize_t limit):
     cdef Py_ssize_t end = n if n <= limit else limit
-    cdef Py_ssize_t pos = 0, i, j, k, close, text_i, after
+    cdef Py_ssize_t pos = 0, i, j, k, close, text_i, after, name_end, colon, local_at
     cdef Py_ssize_t depth = 0
     cdef unsigned char c, nxt, quote
-    cdef bint empty, has_text
-    cdef bytes buf = bytes(data[:end]) if n else b""
+    cdef bint empty, has_text, own
+    # One copy of the bytes looked at, for the names and values cut from them.
+    cdef bytes buf = PyBytes_FromStringAndSize(<const char*>p, end) if n else b""
     cdef object root = None
     cdef object app_header = None
     cdef list scopes
     cdef dict decls
-    cdef bytes name, prefix, local, key, value, namespace
+    cdef bytes prefix, key, value, namespace
 
     if n == 0:
         p = <const unsigned char*>b""
@@ -157,8 +181,10 @@ def sniff(const unsigned char[::1] data not None, bint final, Py_ssize_t limit):
             break
         if j == i + 1:
             raise _fail(ParseError, "not well-formed: '<' not followed by a name", p, i)
-        name = buf[i + 1:j]
-        decls = dict(scopes[len(scopes) - 1])
+        name_end = j
+        # The declarations in scope, copied only when this tag declares its own.
+        decls = scopes[len(scopes) - 1]
+        own = False
         empty = False
         after = -1
         while True:
@@ -206,24 +232,35 @@ def sniff(const unsigned char[::1] data not None, bint final, Py_ssize_t limit):
             value = buf[k + 1:close]
             if _find(p, k + 1, close, b"<", 1) >= 0:
                 raise _fail(ParseError, "not well-formed: '<' in an attribute value", p, k)
-            if key == b"xmlns":
-                decls[b""] = value
-            elif key.startswith(b"xmlns:"):
-                decls[key[6:]] = value
+            if key == b"xmlns" or key.startswith(b"xmlns:"):
+                if not own:
+                    decls = dict(decls)
+                    own = True
+                decls[key[6:] if key != b"xmlns" else b""] = value
             j = close + 1
             if j < end and not _is_ws(p[j]) and p[j] != 0x2F and p[j] != 0x3E:
                 raise _fail(ParseError, "not well-formed: attributes must be separated by space",
                             p, j)
         if after < 0:
             break  # the tag is incomplete
-        prefix, _, local = name.rpartition(b":")
+        # Most names have no prefix: split in C, and cut bytes only for a prefixed name.
+        colon = -1
+        for k in range(i + 1, name_end):
+            if p[k] == 0x3A:
+                colon = k
+        if colon < 0:
+            prefix = b""
+            local_at = i + 1
+        else:
+            prefix = buf[i + 1:colon]
+            local_at = colon + 1
         if prefix not in decls:
             raise _fail(ParseError, f"namespace prefix {prefix.decode('utf-8', 'replace')!r} "
                         "is not declared", p, i)
         namespace = decls[prefix]
         if root is None:
-            root = local
-        if local == b"Document":
+            root = buf[local_at:name_end]
+        if name_end - local_at == 8 and memcmp(p + local_at, b"Document", 8) == 0:
             if namespace.startswith(ISO_PREFIX):
                 return (root.decode("utf-8", "replace"), namespace.decode("utf-8", "replace"),
                         None if app_header is None else app_header.decode("utf-8", "replace"),
@@ -231,7 +268,8 @@ def sniff(const unsigned char[::1] data not None, bint final, Py_ssize_t limit):
             raise _fail(UnsupportedMessageError,
                         f"Document in namespace {namespace.decode('utf-8', 'replace')!r} is not "
                         "an ISO 20022 message", p, i)
-        if local == b"AppHdr" and namespace.startswith(HEAD_PREFIX):
+        if name_end - local_at == 6 and memcmp(p + local_at, b"AppHdr", 6) == 0 \
+                and namespace.startswith(HEAD_PREFIX):
             app_header = namespace
         pos = after
         if empty:

@@ -14,13 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .. import _impl
-from .._source import Source, open_input, read_head
+from .._source import Sniffed, Source, open_input, read_head
 from ..catalog import message_id_of
 from ..errors import ParseError, UnsupportedMessageError
 from ..limits import DEFAULT_LIMITS, Limits
 from ..msgid import MessageId
 from ..records import Transfer
-from .tables import SPECS
+from .tables import SPECS, MessageSpec
 
 __all__ = ["parse"]
 
@@ -58,16 +58,33 @@ def parse(
     return _parse(source, expected, limits)
 
 
+# Document namespace -> (message id, spec or None), for the namespaces already met: a
+# stream of small messages would otherwise parse the same namespace and hash the same
+# MessageId (Python-level dataclass methods) for every message.  Bounded: a namespace
+# enters only once it has been read as a well-formed message id.
+_BY_NAMESPACE: dict[str, tuple[MessageId, MessageSpec | None]] = {}
+_BY_NAMESPACE_MAX = 256
+
+
+def _message_of(sniffed: Sniffed, file: str | None) -> tuple[MessageId, MessageSpec | None]:
+    known = _BY_NAMESPACE.get(sniffed.document_namespace)
+    if known is None:
+        message_id = message_id_of(sniffed, file)
+        known = (message_id, SPECS.get(message_id))
+        if len(_BY_NAMESPACE) < _BY_NAMESPACE_MAX:
+            _BY_NAMESPACE[sniffed.document_namespace] = known
+    return known
+
+
 def _parse(source: Source, expected: MessageId | None, limits: Limits) -> Iterator[Transfer]:
     with open_input(source, limits) as stream:
         head, sniffed = read_head(stream, limits)
-        message_id = message_id_of(sniffed, stream.name)
+        message_id, spec = _message_of(sniffed, stream.name)
         if expected is not None and message_id != expected:
             raise UnsupportedMessageError(
                 f"expected {expected}, found {message_id}", file=stream.name,
                 line=sniffed.line, path="/Document",
             )
-        spec = SPECS.get(message_id)
         if spec is None:
             raise UnsupportedMessageError(
                 f"{message_id} is not supported (supported: {_supported_summary()})",

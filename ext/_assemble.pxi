@@ -1,0 +1,546 @@
+# Included by scan.pyx: the compiled twin of the record builder in
+# ``iso20022/parse/_build.py`` (values -> records) and of its ``convert``.
+#
+# Why it exists: the Python builder spends most of a transfer's time in
+# per-field Python calls (``put``, ``_convert``, ``build``, lambdas).  Here a
+# record class gets one ``_Plan`` (slot offsets, field index, one step code per
+# field), and records are built by writing their slots directly, as
+# ``ext/records.pyx`` does.  Every function mirrors one of ``_build.py`` in the
+# order it converts values and raises errors (dict insertion order, required
+# fields first), so both implementations give equal records and equal errors.
+
+from cpython.datetime cimport date_new, import_datetime
+from cpython.dict cimport PyDict_GetItem
+from cpython.long cimport PyLong_FromLongLong
+from cpython.object cimport PyObject, PyTypeObject
+from cpython.ref cimport Py_INCREF
+from cpython.unicode cimport PyUnicode_DecodeASCII
+
+cimport cython
+
+import dataclasses
+import typing
+from datetime import datetime
+from decimal import Decimal
+
+import_datetime()
+
+cdef extern from "Python.h":
+    ctypedef struct PyMemberDef:
+        const char* name
+        int type
+        Py_ssize_t offset
+        int flags
+        const char* doc
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef* d_member
+    object _generic_alloc "PyType_GenericAlloc"(PyTypeObject* cls, Py_ssize_t n)
+
+cdef object _MISSING = dataclasses.MISSING
+cdef type _member_type = type(type("_Probe", (), {"__slots__": ("x",)}).__dict__["x"])
+cdef object _Decimal = Decimal
+cdef object _py_convert = convert
+
+# How a collected value becomes a field value (mirrors _build._step).
+DEF S_NONE = 0     # already the value
+DEF S_TUPLE = 1    # a list of texts -> tuple
+DEF S_RECORDS = 2  # a list of dicts -> tuple of records
+DEF S_RECORD = 3   # a dict -> record (a record stays as it is)
+
+# Value kinds of iso20022.parse.tables (Node.kind).
+DEF K_TEXT = 0
+DEF K_DECIMAL = 1
+DEF K_INT = 2
+DEF K_BOOL = 3
+DEF K_DATE = 4
+DEF K_DATETIME = 5
+
+cdef dict _KIND_CODES = {"text": K_TEXT, "decimal": K_DECIMAL, "int": K_INT, "bool": K_BOOL,
+                         "date": K_DATE, "datetime": K_DATETIME}
+
+
+cdef class _Plan:
+    """One record class: its slots, field names and the step of each field."""
+
+    cdef type cls
+    cdef str cls_name
+    cdef tuple names
+    cdef dict index        # field name -> position
+    cdef tuple required
+    cdef tuple defaults    # default, default factory, or _MISSING
+    cdef tuple factories   # True where defaults[i] is a factory
+    cdef list subplans     # _Plan of a record field, or None
+    cdef Py_ssize_t n
+    cdef Py_ssize_t offsets[64]
+    cdef int steps[64]
+    cdef PyObject* fallback[64]   # borrowed from ``defaults``: the value or the factory
+    cdef int how[64]              # 0 required, 1 default value, 2 default factory
+    cdef Py_ssize_t nreq
+    cdef Py_ssize_t req[64]       # positions of the required fields, in ``required`` order
+
+
+cdef dict _PLANS = {}
+
+
+cdef _Plan _plan(type cls):
+    cdef _Plan plan = _PLANS.get(cls)
+    cdef Py_ssize_t i
+    if plan is not None:
+        return plan
+    if not dataclasses.is_dataclass(cls) or "__slots__" not in cls.__dict__:
+        raise TypeError(f"{cls.__name__} is not a slotted dataclass")
+    if cls.__new__ is not object.__new__:
+        raise TypeError(f"{cls.__name__} has its own __new__")
+    fields = dataclasses.fields(cls)
+    if len(fields) > 64:
+        raise TypeError(f"{cls.__name__} has more than 64 fields")
+    hints = typing.get_type_hints(cls)
+    plan = _Plan()
+    plan.cls = cls
+    plan.cls_name = cls.__name__
+    plan.n = len(fields)
+    plan.names = tuple(f.name for f in fields)
+    plan.index = {name: i for i, name in enumerate(plan.names)}
+    plan.required = required_fields(cls)
+    plan.defaults = tuple(f.default_factory if f.default_factory is not _MISSING else f.default
+                          for f in fields)
+    plan.factories = tuple(f.default_factory is not _MISSING for f in fields)
+    plan.subplans = [None] * plan.n
+    for i in range(plan.n):
+        descriptor = cls.__dict__.get(plan.names[i])
+        if type(descriptor) is not _member_type:
+            raise TypeError(f"{cls.__name__}.{plan.names[i]} is not a slot")
+        plan.offsets[i] = (<PyMemberDescrObject*>descriptor).d_member.offset
+        plan.steps[i] = _step_of(plan, i, hints[plan.names[i]])
+        plan.fallback[i] = <PyObject*>plan.defaults[i]
+        plan.how[i] = (0 if plan.defaults[i] is _MISSING else 2 if plan.factories[i] else 1)
+    plan.nreq = len(plan.required)
+    for i in range(plan.nreq):
+        plan.req[i] = plan.index[plan.required[i]]
+    _PLANS[cls] = plan
+    return plan
+
+
+cdef int _step_of(_Plan plan, Py_ssize_t i, object tp) except -1:
+    origin = typing.get_origin(tp)
+    if origin is typing.Union or origin is type(int | None):
+        (tp,) = [a for a in typing.get_args(tp) if a is not type(None)]
+        origin = typing.get_origin(tp)
+    if origin is tuple:
+        item = typing.get_args(tp)[0]
+        if isinstance(item, type) and dataclasses.is_dataclass(item):
+            plan.subplans[i] = _plan(item)
+            return S_RECORDS
+        return S_TUPLE
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        plan.subplans[i] = _plan(tp)
+        return S_RECORD
+    return S_NONE
+
+
+cdef inline object _new(type cls):
+    # What object.__new__(cls) does for these classes (no __new__ of their own, heap
+    # types: tp_alloc is PyType_GenericAlloc), without looking __new__ up each time:
+    # every slot starts NULL.
+    return _generic_alloc(<PyTypeObject*>cls, 0)
+
+
+cdef inline void _set_slot(object obj, Py_ssize_t offset, object value):
+    # The slot is NULL (fresh object) and owns the reference taken here.
+    cdef PyObject** slot = <PyObject**>((<char*><PyObject*>obj) + offset)
+    Py_INCREF(value)
+    slot[0] = <PyObject*>value
+
+
+cdef object _finish(_Plan plan, object obj, bint* given):
+    """Fill the slots not given with their defaults; ``TypeError`` for a missing one."""
+    cdef Py_ssize_t i
+    for i in range(plan.n):
+        if given[i]:
+            continue
+        if plan.how[i] == 1:
+            _set_slot(obj, plan.offsets[i], <object>plan.fallback[i])
+        elif plan.how[i] == 2:
+            _set_slot(obj, plan.offsets[i], (<object>plan.fallback[i])())
+        else:
+            raise TypeError(f"{plan.cls_name}.__init__() missing 1 required keyword-only "
+                            f"argument: '{plan.names[i]}'")
+    return obj
+
+
+cdef _Plan _TRANSFER = _plan(Transfer)
+cdef _Plan _MESSAGE = _plan(MessageHeader)
+cdef _Plan _PAYMENT = _plan(PaymentInformation)
+cdef _Plan _APP_HEADER = _plan(AppHeader)
+cdef _Plan _SOURCE = _plan(Source)
+cdef tuple _HEADER_ECHO = ("interbank_settlement_date", "instructing_agent", "instructed_agent")
+
+
+cdef Py_ssize_t _S_FILE = _SOURCE.index["file"]
+cdef Py_ssize_t _S_INDEX = _SOURCE.index["index"]
+cdef Py_ssize_t _S_LINE = _SOURCE.index["line"]
+
+
+cdef object _source(object file, Py_ssize_t index, object line):
+    cdef bint given[64]
+    cdef Py_ssize_t i
+    obj = _new(Source)
+    for i in range(_SOURCE.n):
+        given[i] = False
+    _set_slot(obj, _SOURCE.offsets[_S_FILE], file)
+    _set_slot(obj, _SOURCE.offsets[_S_INDEX], index)
+    _set_slot(obj, _SOURCE.offsets[_S_LINE], line)
+    given[_S_FILE] = given[_S_INDEX] = given[_S_LINE] = True
+    return _finish(_SOURCE, obj, given)
+
+
+cdef Py_ssize_t _T_MESSAGE = _TRANSFER.index["message"]
+cdef Py_ssize_t _T_PAYMENT = _TRANSFER.index["payment"]
+cdef Py_ssize_t _T_SOURCE = _TRANSFER.index["source"]
+cdef Py_ssize_t _T_AMOUNT = _TRANSFER.index["amount"]
+cdef Py_ssize_t _T_END_TO_END = _TRANSFER.index["end_to_end_id"]
+cdef Py_ssize_t _T_INTERBANK = _TRANSFER.index["interbank_settlement_amount"]
+cdef Py_ssize_t _T_INSTRUCTED = _TRANSFER.index["instructed_amount"]
+cdef Py_ssize_t _T_EQUIVALENT = _TRANSFER.index["equivalent_amount"]
+
+
+cdef object _build_transfer(object message, object payment, list defaults, _Rec values,
+                            object source):
+    """``_build.build_transfer`` with the defaults by field position (see _defaults_of).
+
+    No collected value is None, so None marks an absent field, as a missing key does
+    in the Python builder's ``kwargs``.
+    """
+    cdef list slots = list(defaults)
+    cdef bint given[64]
+    cdef Py_ssize_t i, k
+    for k in range(values.norder):
+        i = values.order[k]
+        slots[i] = _step_rec(_TRANSFER, i, values.values[i])
+    slots[_T_MESSAGE] = message
+    if payment is not None:
+        slots[_T_PAYMENT] = payment
+    slots[_T_SOURCE] = source
+    if slots[_T_AMOUNT] is None:
+        amount = slots[_T_INTERBANK] or slots[_T_INSTRUCTED] or slots[_T_EQUIVALENT]
+        if amount is not None:
+            slots[_T_AMOUNT] = amount
+    if slots[_T_AMOUNT] is None:
+        raise MissingFieldError("Transfer", "amount")
+    if slots[_T_END_TO_END] is None:
+        raise MissingFieldError("Transfer", "end_to_end_id")
+    obj = _new(Transfer)
+    for i in range(_TRANSFER.n):
+        value = slots[i]
+        given[i] = value is not None
+        if given[i]:
+            _set_slot(obj, _TRANSFER.offsets[i], value)
+    return _finish(_TRANSFER, obj, given)
+
+
+# -- text -> value ---------------------------------------------------------------------------
+
+cdef inline bint _digits(const unsigned char* s, Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(a, b):
+        if s[i] < 0x30 or s[i] > 0x39:
+            return False
+    return True
+
+
+cdef inline int _num(const unsigned char* s, Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+    cdef int v = 0
+    cdef Py_ssize_t i
+    for i in range(a, b):
+        v = v * 10 + (s[i] - 0x30)
+    return v
+
+
+cdef inline bint _plain_decimal(const unsigned char* s, Py_ssize_t n) noexcept nogil:
+    """``[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)`` exactly (no surrounding space)."""
+    cdef Py_ssize_t i = 0, before = 0, after = 0
+    cdef bint dot = False
+    if n > 0 and (s[0] == 0x2B or s[0] == 0x2D):
+        i = 1
+    while i < n and 0x30 <= s[i] <= 0x39:
+        before += 1
+        i += 1
+    if i < n and s[i] == 0x2E:
+        dot = True
+        i += 1
+        while i < n and 0x30 <= s[i] <= 0x39:
+            after += 1
+            i += 1
+    return i == n and (before > 0 or (dot and after > 0))
+
+
+cdef int _DAYS[16]
+_DAYS[:] = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 0, 0, 0]
+
+
+cdef inline bint _valid_date(int y, int m, int d) noexcept nogil:
+    cdef int last
+    if y < 1 or m < 1 or m > 12 or d < 1:
+        return False
+    last = _DAYS[m]
+    if m == 2 and (y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)):
+        last = 29
+    return d <= last
+
+
+cdef object _value(int kind, const unsigned char* s, Py_ssize_t n):
+    """The typed value of the UTF-8 text ``s[:n]``; ``ValueError`` as ``_build.convert``.
+
+    The common, plainly written forms are converted here; anything else (space
+    around the value, other lexical forms, errors) goes to ``_build.convert``,
+    which stays the one definition of what is accepted.
+    """
+    if kind == K_TEXT:
+        return PyUnicode_DecodeUTF8(<const char*>s, n, NULL)
+    if kind == K_DECIMAL:
+        if _plain_decimal(s, n):
+            return _Decimal(PyUnicode_DecodeASCII(<const char*>s, n, NULL))
+    elif kind == K_DATE:
+        if n == 10 and s[4] == 0x2D and s[7] == 0x2D and _digits(s, 0, 4) \
+                and _digits(s, 5, 7) and _digits(s, 8, 10) \
+                and _valid_date(_num(s, 0, 4), _num(s, 5, 7), _num(s, 8, 10)):
+            return date_new(_num(s, 0, 4), _num(s, 5, 7), _num(s, 8, 10))
+    elif kind == K_INT:
+        if 0 < n <= 18 and _digits(s, 0, n):
+            return PyLong_FromLongLong(_num64(s, n))
+    elif kind == K_DATETIME:
+        # What _build._datetime does for a value without surrounding space; a value
+        # fromisoformat refuses goes to _build.convert for its error message.
+        if n >= 19 and s[10] == 0x54 and _ascii_no_ws_ends(s, n):
+            try:
+                return _fromisoformat(PyUnicode_DecodeASCII(<const char*>s, n, NULL))
+            except ValueError:
+                pass
+    elif kind == K_BOOL:
+        if n == 4 and memcmp(s, b"true", 4) == 0 or n == 1 and s[0] == 0x31:
+            return True
+        if n == 5 and memcmp(s, b"false", 5) == 0 or n == 1 and s[0] == 0x30:
+            return False
+    return _py_convert(_KIND_NAMES[kind], PyUnicode_DecodeUTF8(<const char*>s, n, NULL))
+
+
+cdef inline bint _ascii_no_ws_ends(const unsigned char* s, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        if s[i] >= 0x80:
+            return False
+    return not (s[0] == 0x20 or s[0] == 0x09 or s[0] == 0x0A or s[0] == 0x0D
+                or s[n - 1] == 0x20 or s[n - 1] == 0x09 or s[n - 1] == 0x0A
+                or s[n - 1] == 0x0D)
+
+
+cdef object _fromisoformat = datetime.fromisoformat
+cdef tuple _KIND_NAMES = ("text", "decimal", "int", "bool", "date", "datetime")
+
+
+cdef inline long long _num64(const unsigned char* s, Py_ssize_t n) noexcept nogil:
+    cdef long long v = 0
+    cdef Py_ssize_t i
+    for i in range(n):
+        v = v * 10 + (s[i] - 0x30)
+    return v
+
+
+# -- collected values: records in the making ------------------------------------------------
+#
+# The Python builder collects a scope's values in nested dicts keyed by field name
+# (``_build.put``) and turns them into records key by key.  Here a record in the making
+# is a ``_Rec``: its values by field position (targets are resolved to positions once,
+# in ``_Leaf``), plus the positions in first-insertion order, which is the order in
+# which the dicts would have been converted (so the same nested error comes first).
+
+@cython.no_gc
+cdef class _Rec:
+    """The values collected for one record of class ``plan.cls``.
+
+    Not tracked by the garbage collector: it refers to its plan, its values and its
+    value lists, none of which can refer back to it, so it is never part of a cycle
+    (and a transfer's dozen of them do not trigger collections).
+    """
+
+    cdef _Plan plan
+    cdef list values   # by field position; None = not collected (no value is None)
+    cdef Py_ssize_t norder
+    cdef unsigned char order[64]  # field positions, in first-insertion order
+
+
+cdef inline _Rec _rec(_Plan plan):
+    cdef _Rec rec = _Rec.__new__(_Rec)
+    rec.plan = plan
+    rec.values = [None] * plan.n
+    rec.norder = 0
+    return rec
+
+
+cdef int _put(_Rec rec, _Leaf leaf, object value, bint repeat) except -1:
+    """``_build.put``: store ``value`` at ``leaf``'s target inside ``rec`` (append if ``repeat``)."""
+    cdef Py_ssize_t k, i
+    for k in range(leaf.npar):
+        i = leaf.par[k]
+        child = rec.values[i]
+        if child is None:
+            child = _rec(leaf.par_plans[k])
+            rec.values[i] = child
+            rec.order[rec.norder] = <unsigned char>i
+            rec.norder += 1
+        rec = <_Rec?>child
+    i = leaf.pos
+    current = rec.values[i]
+    if repeat:
+        if current is None:
+            rec.values[i] = [value]
+            rec.order[rec.norder] = <unsigned char>i
+            rec.norder += 1
+        else:
+            (<list?>current).append(value)
+    else:
+        if current is None:
+            rec.order[rec.norder] = <unsigned char>i
+            rec.norder += 1
+        rec.values[i] = value
+    return 0
+
+
+cdef _Rec _start_group(_Rec rec, _Leaf group):
+    """``_build.start_group``: a new item of the group list at ``group``'s target."""
+    cdef _Rec item = _rec(group.item_plan)
+    _put(rec, group, item, True)
+    return item
+
+
+cdef object _step_rec(_Plan plan, Py_ssize_t i, object value):
+    """``_step`` for collected values (records in the making instead of dicts)."""
+    cdef int step = plan.steps[i]
+    cdef _Plan sub
+    if step == S_NONE:
+        return value
+    if step == S_TUPLE:
+        return tuple(value)
+    sub = plan.subplans[i]
+    if step == S_RECORDS:
+        return tuple([_build_rec(sub, <_Rec?>item) for item in <list?>value])
+    if type(value) is not _Rec and isinstance(value, sub.cls):
+        return value  # the AppHdr record given to the message header
+    return _build_rec(sub, <_Rec?>value)
+
+
+cdef object _build_rec(_Plan plan, _Rec rec):
+    """``_build.build``: required fields first, then each value in insertion order."""
+    cdef bint given[64]
+    cdef Py_ssize_t i, k
+    for k in range(plan.nreq):
+        if rec.values[plan.req[k]] is None:
+            raise MissingFieldError(plan.cls_name, plan.names[plan.req[k]])
+    for i in range(plan.n):
+        given[i] = False
+    obj = _new(plan.cls)
+    for k in range(rec.norder):
+        i = rec.order[k]
+        _set_slot(obj, plan.offsets[i], _step_rec(plan, i, rec.values[i]))
+        given[i] = True
+    return _finish(plan, obj, given)
+
+
+# -- the per-scope records, from records in the making (mirror _build's builders) ------------
+
+cdef inline void _give(_Rec rec, Py_ssize_t i, object value):
+    """``data[name] = value`` on a record in the making (a new name goes last)."""
+    if rec.values[i] is None:
+        rec.order[rec.norder] = <unsigned char>i
+        rec.norder += 1
+    rec.values[i] = value
+
+
+cdef _Rec _copy_rec(_Plan plan, object source):
+    """``dict(source)`` for a record in the making (None: an empty one)."""
+    cdef _Rec rec = _rec(plan)
+    cdef _Rec src
+    cdef Py_ssize_t k
+    if source is not None:
+        src = <_Rec?>source
+        rec.values = list(src.values)
+        rec.norder = src.norder
+        for k in range(src.norder):
+            rec.order[k] = src.order[k]
+    return rec
+
+
+cdef Py_ssize_t _A_HEADER_TYPE = _APP_HEADER.index["header_type"]
+cdef Py_ssize_t _M_MESSAGE_TYPE = _MESSAGE.index["message_type"]
+cdef Py_ssize_t _M_APP_HEADER = _MESSAGE.index["app_header"]
+cdef Py_ssize_t _P_INDEX = _PAYMENT.index["index"]
+cdef list _ECHO = [(_TRANSFER.index[name], _MESSAGE.index[name]) for name in _HEADER_ECHO]
+
+
+cdef object _app_header_of(str header_type, object values):
+    """``_build.build_app_header``: ``{"header_type": ..., **values}``."""
+    cdef _Rec rec = _rec(_APP_HEADER)
+    cdef _Rec src
+    cdef Py_ssize_t k
+    _give(rec, _A_HEADER_TYPE, header_type)
+    if values is not None:
+        src = <_Rec?>values
+        for k in range(src.norder):
+            _give(rec, src.order[k], src.values[src.order[k]])
+    return _build_rec(_APP_HEADER, rec)
+
+
+cdef object _message_of(str message_type, object group, object app_header):
+    """``_build.build_message`` from the GrpHdr's Transfer in the making."""
+    cdef _Rec g
+    cdef _Rec rec
+    cdef Py_ssize_t t, m
+    if group is None:
+        rec = _rec(_MESSAGE)
+    else:
+        g = <_Rec?>group
+        rec = _copy_rec(_MESSAGE, g.values[_T_MESSAGE])
+    _give(rec, _M_MESSAGE_TYPE, message_type)
+    if group is not None:
+        for t, m in _ECHO:
+            if g.values[t] is not None:
+                _give(rec, m, g.values[t])
+    if app_header is not None:
+        _give(rec, _M_APP_HEADER, app_header)
+    return _build_rec(_MESSAGE, rec)
+
+
+cdef object _payment_of(object values, int index):
+    """``_build.build_payment`` from the PmtInf's Transfer in the making."""
+    cdef _Rec rec = _copy_rec(_PAYMENT, None if values is None
+                              else (<_Rec?>values).values[_T_PAYMENT])
+    _give(rec, _P_INDEX, index)
+    return _build_rec(_PAYMENT, rec)
+
+
+cdef list _defaults_of(object outer, object inner):
+    """``_build.transfer_defaults(outer, inner)`` by field position, None where absent.
+
+    Later scopes win; each name is converted once, in the order of its first appearance.
+    """
+    cdef list raw = [None] * _TRANSFER.n
+    cdef list slots = [None] * _TRANSFER.n
+    cdef unsigned char order[64]
+    cdef Py_ssize_t norder = 0, k, i
+    cdef _Rec rec
+    for scope in (outer, inner):
+        if scope is None:
+            continue
+        rec = <_Rec?>scope
+        for k in range(rec.norder):
+            i = rec.order[k]
+            if i == _T_MESSAGE or i == _T_PAYMENT:
+                continue
+            if raw[i] is None:
+                order[norder] = <unsigned char>i
+                norder += 1
+            raw[i] = rec.values[i]
+    for k in range(norder):
+        i = order[k]
+        slots[i] = _step_rec(_TRANSFER, i, raw[i])
+    return slots
