@@ -24,10 +24,14 @@ __all__ = [
     "InvalidValueError",
     "Iso20022Error",
     "LimitExceededError",
+    "OutboundBuildError",
     "ParseError",
+    "ReportError",
+    "RouteConfigError",
     "SchemaError",
     "SchemaIntegrityError",
     "SchemaNotFoundError",
+    "SettlementError",
     "UnsafeXMLError",
     "UnsupportedMessageError",
 ]
@@ -134,3 +138,94 @@ class SchemaNotFoundError(SchemaError, LookupError):
 
 class SchemaIntegrityError(SchemaError):
     """An XSD file does not match the sha256 recorded for its message id in a manifest."""
+
+
+class ReportError(Iso20022Error, ValueError):
+    """A status report cannot be built as asked (unknown report version, wrong family)."""
+
+
+class SettlementError(Iso20022Error):
+    """A settlement adapter or the ledger could not do what was asked.
+
+    Attributes:
+        retryable: True when trying again later may succeed (a broker or a
+            database that is down); False when it never will (a bad route,
+            an overdraft that is not allowed).
+        adapter: the adapter's name, when the error comes from one.
+    """
+
+    def __init__(self, message: str, *, retryable: bool, adapter: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retryable = retryable
+        self.adapter = adapter
+
+    def __str__(self) -> str:
+        where = f"{self.adapter}: " if self.adapter else ""
+        kind = "retryable" if self.retryable else "permanent"
+        return f"{where}{self.message} ({kind})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_settlement, (self.message, self.retryable, self.adapter))
+
+
+def _rebuild_settlement(message: str, retryable: bool, adapter: str | None) -> SettlementError:
+    return SettlementError(message, retryable=retryable, adapter=adapter)
+
+
+class RouteConfigError(Iso20022Error, ValueError):
+    """A routes file (TOML) is not usable: syntax, unknown field or adapter, bad value,
+    a route that can never be chosen, or no default route.
+
+    Attributes:
+        message: what is wrong, in one line.
+        file: the routes file, when loaded from a path.
+        key: the TOML key path of the offending value, e.g. ``route[2] "sepa".match.currency``.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, key: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.key = key
+
+    def __str__(self) -> str:
+        where = ": ".join(p for p in (self.file, self.key) if p)
+        return f"{where}: {self.message}" if where else self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_route_config, (self.message, self.file, self.key))
+
+
+def _rebuild_route_config(message: str, file: str | None, key: str | None) -> RouteConfigError:
+    return RouteConfigError(message, file=file, key=key)
+
+
+class OutboundBuildError(Iso20022Error, ValueError):
+    """A transfer cannot become the outbound message its route asks for (a required
+    party or agent is missing, the source message is not a customer initiation, ...).
+
+    Attributes:
+        message: what is wrong, in one line.
+        transfer_key: :func:`iso20022.keys.transfer_key` of the transfer, when one is at fault.
+        end_to_end_id: its EndToEndId, to find it in the source file.
+    """
+
+    def __init__(self, message: str, *, transfer_key: str | None = None,
+                 end_to_end_id: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.transfer_key = transfer_key
+        self.end_to_end_id = end_to_end_id
+
+    def __str__(self) -> str:
+        where = f"transfer {self.end_to_end_id!r}: " if self.end_to_end_id is not None else ""
+        return f"{where}{self.message}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_outbound, (self.message, self.transfer_key, self.end_to_end_id))
+
+
+def _rebuild_outbound(message: str, transfer_key: str | None,
+                      end_to_end_id: str | None) -> OutboundBuildError:
+    return OutboundBuildError(message, transfer_key=transfer_key, end_to_end_id=end_to_end_id)

@@ -47,6 +47,8 @@ _TABLE: Final = (
     ),
     ("BE01", "InconsistentWithEndCustomer", "Identification of end customer is not consistent."),
     ("CH16", "ElementContentFormallyIncorrect", "Content is incorrect."),
+    ("CH17", "ElementNotAdmitted", "Element is not admitted."),
+    ("CH21", "RequiredCompulsoryElementMissing", "Mandatory element is missing."),
     ("DT01", "InvalidDate", "Invalid date (eg, wrong or missing settlement date)."),
     ("DU01", "DuplicateMessageID", "Message identification is not unique."),
     ("DU02", "DuplicatePaymentInformationID", "Payment information block is not unique."),
