@@ -1,0 +1,336 @@
+"""Outbound pacs.008: customer initiations (pain.001 transfers) as a debtor agent sends them.
+
+Two shapes, chosen by the route's ``format``:
+
+- ``pacs.008.001.08``: one transaction per message, the Document wrapped with
+  a head.001.001.02 AppHdr in an ``<Envelope>`` (RTGS, instant and CBPR+
+  rails).  The instructing agent is us, the instructed agent the route's
+  ``instructed_agent`` (a correspondent) or else the creditor agent; the
+  interbank settlement date is on the transaction.
+- ``pacs.008.001.02`` bulk: many transactions in one Document with the total
+  and the settlement date in the group header (SEPA clearing rails).
+
+Ids are deterministic, so building the same transfers again (a retry after a
+crash) gives byte-identical messages: the MsgId / BizMsgIdr / TxId are
+digests of the source transfer keys and the rail, at most 35 characters; the
+UETR is carried from the source, or else a UUID v4 derived from the transfer
+key (:func:`uetr_for`).  The creation time defaults to the source message's
+``CreDtTm`` for the same reason; pass ``created`` to stamp another time.
+
+Amounts, EndToEndId, parties, accounts, agents, payment type, purpose,
+regulatory reporting and remittance are copied exactly; the settlement method
+and clearing system come from the route.  A transfer that cannot become a
+valid pacs.008 (not a pain.001 source, an equivalent amount that needs an FX
+rate, no creditor agent, no BIC to send to) raises
+:class:`~iso20022.errors.OutboundBuildError`.
+
+Example:
+    >>> uetr_for("0" * 32)[14]
+    '4'
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from ..errors import OutboundBuildError
+from ..keys import transfer_key
+from ..records import Agent, Money, Transfer
+from ..route import Route
+from ._pacs_xml import Node, Writer, amount_text, serialize
+
+__all__ = [
+    "APPHDR_ID",
+    "Outbound",
+    "build_bulk",
+    "build_single",
+    "check_our_bic",
+    "outbound_id",
+    "settlement_date",
+    "uetr_for",
+]
+
+APPHDR_ID = "head.001.001.02"
+"""The Business Application Header version of pacs.008.001.08 messages."""
+
+_BIC = re.compile(r"[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?")
+_V08 = Writer("pacs.008.001.08")
+_HEAD = Writer(APPHDR_ID)
+_V02 = Writer("pacs.008.001.02")
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """One built message: its ids, the XML bytes and who it goes to."""
+
+    message_id: str  # GrpHdr/MsgId (= AppHdr BizMsgIdr)
+    message_type: str  # pacs.008.001.08 or pacs.008.001.02
+    body: bytes  # UTF-8 XML with declaration
+    to_bic: str | None  # AppHdr To / instructed agent, when known
+    settlement_date: date
+    transfer_keys: tuple[str, ...]
+    uetrs: tuple[str | None, ...]  # per transfer, in order (None for pacs.008.001.02)
+
+
+def _digest(*parts: str) -> bytes:
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).digest()
+
+
+def outbound_id(prefix: str, day: date, *parts: str) -> str:
+    """A deterministic id: ``prefix`` + ``YYYYMMDD`` + 20 base32 characters of a digest.
+
+    Takes a short prefix (at most 7 characters), a date and the parts that make
+    the id unique (rail, transfer keys). Returns at most 35 characters
+    (Max35Text). Raises ``ValueError`` for a longer prefix.
+
+    Example: ``outbound_id("P8", date(2026, 11, 25), "t2-rtgs", key)``.
+    """
+    if len(prefix) > 7:
+        raise ValueError("prefix longer than 7 characters")
+    tail = base64.b32encode(_digest(*parts)).decode()[:20]
+    return f"{prefix}{day:%Y%m%d}{tail}"
+
+
+def uetr_for(key: str) -> str:
+    """A UUID v4 derived from a transfer key: the same key always gives the same UETR.
+
+    Takes :func:`iso20022.keys.transfer_key` of a transfer. Returns the UUID in
+    its 36-character lower-case form (version 4, RFC 4122 variant, as the XSD
+    pattern requires). Raises nothing.
+
+    Example: ``uetr_for(transfer_key(t))``.
+    """
+    return str(uuid.UUID(bytes=_digest("uetr", key), version=4))
+
+
+def settlement_date(transfer: Transfer, created: datetime) -> date:
+    """The interbank settlement date: requested execution date, else the creation date.
+
+    Takes a pain.001 transfer and the outbound creation time. Returns the
+    source's ``ReqdExctnDt`` (date, or the date of ``ReqdExctnDt/DtTm``), its
+    interbank settlement date when it has one, else ``created``'s date.
+
+    Example: ``settlement_date(t, t.message.creation_date_time)``.
+    """
+    payment = transfer.payment
+    if payment is not None:
+        if payment.requested_execution_date is not None:
+            return payment.requested_execution_date
+        if payment.requested_execution_date_time is not None:
+            return payment.requested_execution_date_time.date()
+    if transfer.interbank_settlement_date is not None:
+        return transfer.interbank_settlement_date
+    return created.date()
+
+
+def _fail(transfer: Transfer, key: str, message: str) -> OutboundBuildError:
+    return OutboundBuildError(message, transfer_key=key, end_to_end_id=transfer.end_to_end_id)
+
+
+def _check(transfer: Transfer, key: str) -> None:
+    """Refuse what cannot become a valid pacs.008 from this debtor agent."""
+    if not transfer.message.message_type.startswith("pain.001."):
+        raise _fail(transfer, key, f"only pain.001 customer initiations become pacs.008; "
+                                   f"this transfer comes from {transfer.message.message_type}")
+    if (transfer.equivalent_amount is not None and transfer.currency_of_transfer
+            and transfer.currency_of_transfer != transfer.amount.currency):
+        raise _fail(transfer, key, f"equivalent amount {transfer.amount.amount} "
+                                   f"{transfer.amount.currency} to be paid in "
+                                   f"{transfer.currency_of_transfer} needs an FX rate first")
+    if transfer.amount.amount <= 0:
+        raise _fail(transfer, key, f"amount {transfer.amount.amount} is not positive")
+    if transfer.debtor is None:
+        raise _fail(transfer, key, "no debtor (Dbtr)")
+    if not _identified(transfer.debtor_agent):
+        raise _fail(transfer, key, "no debtor agent (DbtrAgt)")
+    if not _identified(transfer.creditor_agent):
+        raise _fail(transfer, key, "no creditor agent (CdtrAgt): pacs.008 requires one; "
+                                   "look it up from the creditor's IBAN first")
+    if transfer.creditor is None:
+        raise _fail(transfer, key, "no creditor (Cdtr)")
+
+
+def check_our_bic(our_bic: str) -> None:
+    """Raise :class:`~iso20022.errors.OutboundBuildError` unless ``our_bic`` is a BIC.
+
+    Takes the sender's BIC (8 or 11 characters). Returns None.
+    Example: ``check_our_bic("HANSDEHHXXX")``.
+    """
+    if not _BIC.fullmatch(our_bic):
+        raise OutboundBuildError(f"our BIC {our_bic!r} is not a BIC")
+
+
+def _identified(agent: Agent | None) -> bool:
+    return agent is not None and bool(agent.bic or agent.member_id or agent.other_id
+                                      or agent.name or agent.lei)
+
+
+def _charge_bearer(transfer: Transfer, route: Route, fallback: str) -> str:
+    return transfer.charge_bearer or route.charge_bearer or fallback
+
+
+def _settlement_info(w: Writer, parent: Node, route: Route) -> None:
+    box = w.el(parent, "SttlmInf")
+    w.el(box, "SttlmMtd", route.settlement_method or "CLRG")
+    w.code_or_prtry(box, "ClrSys", route.clearing_system, route.clearing_system_proprietary)
+
+
+def _transaction(w: Writer, parent: Node, t: Transfer, *, tx_id: str,
+                 uetr: str | None, day: date | None, bearer: str,
+                 instructing: str | None, instructed: str | None) -> None:
+    """One ``CdtTrfTxInf`` in the order of the version's XSD."""
+    tx = w.el(parent, "CdtTrfTxInf")
+    pmt = w.el(tx, "PmtId")
+    w.el(pmt, "InstrId", tx_id)
+    w.el(pmt, "EndToEndId", t.end_to_end_id)
+    w.el(pmt, "TxId", tx_id)
+    if uetr is not None:
+        w.el(pmt, "UETR", uetr)
+    w.payment_type(tx, t)
+    w.money(tx, "IntrBkSttlmAmt", t.amount)
+    if day is not None:
+        w.el(tx, "IntrBkSttlmDt", day.isoformat())
+    if t.instructed_amount is not None:
+        w.money(tx, "InstdAmt", t.instructed_amount)
+    w.el(tx, "ChrgBr", bearer)
+    if instructing is not None:
+        w.bic_agent(tx, "InstgAgt", instructing)
+    if instructed is not None:
+        w.bic_agent(tx, "InstdAgt", instructed)
+    w.intermediaries(tx, t.intermediary_agents)
+    w.party(tx, "UltmtDbtr", t.ultimate_debtor)
+    if w.new:
+        w.party(tx, "InitgPty", t.message.initiating_party)
+    w.party(tx, "Dbtr", t.debtor)
+    w.account(tx, "DbtrAcct", t.debtor_account)
+    w.agent(tx, "DbtrAgt", t.debtor_agent)
+    w.agent(tx, "CdtrAgt", t.creditor_agent)
+    w.party(tx, "Cdtr", t.creditor)
+    w.account(tx, "CdtrAcct", t.creditor_account)
+    w.tail(tx, t)
+
+
+def _created(transfers: Sequence[Transfer], created: datetime | None) -> datetime:
+    return created if created is not None else transfers[0].message.creation_date_time
+
+
+def _stamp(value: datetime) -> str:
+    return value.isoformat(timespec="seconds")
+
+
+def build_single(transfer: Transfer, route: Route, *, our_bic: str,
+                 created: datetime | None = None) -> Outbound:
+    """One pacs.008.001.08 with a head.001.001.02 AppHdr for one transfer.
+
+    Takes a pain.001 transfer, its route (format ``pacs.008.001.08``), our BIC
+    (AppHdr From and InstgAgt) and the creation time (default: the source
+    message's CreDtTm, so a retry is byte-identical). Returns the
+    :class:`Outbound` message (``<Envelope>`` with ``AppHdr`` and ``Document``).
+    Raises :class:`~iso20022.errors.OutboundBuildError` when the transfer cannot
+    become a valid pacs.008 or has nobody to send it to.
+
+    Example: ``build_single(t, routes.route(t).route, our_bic="HANSDEHHXXX").body``.
+    """
+    check_our_bic(our_bic)
+    key = transfer_key(transfer)
+    _check(transfer, key)
+    when = _created([transfer], created)
+    day = settlement_date(transfer, when)
+    to_bic = route.instructed_agent or (transfer.creditor_agent.bic
+                                        if transfer.creditor_agent is not None else None)
+    if not to_bic:
+        raise _fail(transfer, key, f"route {route.name!r} has no instructed_agent and the "
+                                   "creditor agent has no BIC: nobody to send the message to")
+    msg_id = outbound_id("P8", day, route.rail, key)
+    uetr = transfer.uetr or uetr_for(key)
+    w = _V08
+    try:
+        envelope = Node("Envelope")
+        hw = _HEAD
+        hdr = hw.root("AppHdr")
+        envelope.children.append(hdr)
+        for tag, bic in (("Fr", our_bic), ("To", to_bic)):
+            hw.el(hw.el(hw.el(hw.el(hdr, tag), "FIId"), "FinInstnId"), "BICFI", bic)
+        hw.el(hdr, "BizMsgIdr", msg_id)
+        hw.el(hdr, "MsgDefIdr", w.message_id)
+        hw.opt(hdr, "BizSvc", route.business_service)
+        hw.el(hdr, "CreDt", _stamp(when))
+        doc = w.root()
+        envelope.children.append(doc)
+        body = w.el(doc, "FIToFICstmrCdtTrf")
+        grp = w.el(body, "GrpHdr")
+        w.el(grp, "MsgId", msg_id)
+        w.el(grp, "CreDtTm", _stamp(when))
+        w.el(grp, "NbOfTxs", "1")
+        _settlement_info(w, grp, route)
+        _transaction(w, body, transfer, tx_id=msg_id, uetr=uetr, day=day,
+                     bearer=_charge_bearer(transfer, route, "SHAR"),
+                     instructing=our_bic, instructed=to_bic)
+    except ValueError as exc:
+        raise _fail(transfer, key, f"a value cannot be written as XML: {exc}") from exc
+    return Outbound(message_id=msg_id, message_type=w.message_id,
+                    body=serialize(envelope), to_bic=to_bic,
+                    settlement_date=day, transfer_keys=(key,), uetrs=(uetr,))
+
+
+def build_bulk(transfers: Sequence[Transfer], route: Route, *, our_bic: str,
+               created: datetime | None = None) -> Outbound:
+    """One pacs.008.001.02 bulk message for transfers of one currency and settlement date.
+
+    Takes the pain.001 transfers (at least one), their route (format
+    ``pacs.008.001.02-bulk``), our BIC (GrpHdr InstgAgt) and the creation time
+    (default: the first source message's CreDtTm). Returns the
+    :class:`Outbound` message. Raises
+    :class:`~iso20022.errors.OutboundBuildError` for an empty list, mixed
+    currencies or settlement dates, and any transfer that cannot become a
+    valid pacs.008.
+
+    Example: ``build_bulk(ts, routes.by_name("sepa-sct"), our_bic="HANSDEHHXXX")``.
+    """
+    if not transfers:
+        raise OutboundBuildError("a bulk message needs at least one transfer")
+    check_our_bic(our_bic)
+    keys = [transfer_key(t) for t in transfers]
+    for t, key in zip(transfers, keys, strict=True):
+        _check(t, key)
+    when = _created(transfers, created)
+    days = {settlement_date(t, when) for t in transfers}
+    currencies = {t.amount.currency for t in transfers}
+    if len(days) != 1 or len(currencies) != 1:
+        raise OutboundBuildError("a bulk message has one currency and one settlement date; "
+                                 f"got {sorted(currencies)} and {sorted(map(str, days))}")
+    day, currency = days.pop(), currencies.pop()
+    msg_id = outbound_id("B2", day, route.rail, *keys)
+    total = sum((t.amount.amount for t in transfers), Decimal(0))
+    w = _V02
+    doc = w.root()
+    body = w.el(doc, "FIToFICstmrCdtTrf")
+    grp = w.el(body, "GrpHdr")
+    w.el(grp, "MsgId", msg_id)
+    w.el(grp, "CreDtTm", _stamp(when))
+    w.el(grp, "NbOfTxs", str(len(transfers)))
+    w.el(grp, "CtrlSum", amount_text(total))
+    w.money(grp, "TtlIntrBkSttlmAmt", Money(total, currency))
+    w.el(grp, "IntrBkSttlmDt", day.isoformat())
+    _settlement_info(w, grp, route)
+    w.bic_agent(grp, "InstgAgt", our_bic)
+    if route.instructed_agent:
+        w.bic_agent(grp, "InstdAgt", route.instructed_agent)
+    for t, key in zip(transfers, keys, strict=True):
+        try:
+            _transaction(w, body, t, tx_id=outbound_id("T2", day, route.rail, key), uetr=None,
+                         day=None, bearer=_charge_bearer(t, route, "SLEV"),
+                         instructing=None, instructed=None)
+        except ValueError as exc:
+            raise _fail(t, key, f"a value cannot be written as XML: {exc}") from exc
+    return Outbound(message_id=msg_id, message_type=w.message_id,
+                    body=serialize(doc), to_bic=route.instructed_agent,
+                    settlement_date=day, transfer_keys=tuple(keys),
+                    uetrs=tuple(None for _ in keys))
