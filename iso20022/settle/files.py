@@ -1,0 +1,125 @@
+"""The ``file`` adapter: outbound XML written atomically into an outbox directory per rail.
+
+Each delivery becomes ``<root>/<rail>/<name>.xml`` where ``name`` is the
+delivery key when it is a safe file name (letters, digits, ``._-``, at most
+120 characters) and ``k-<blake2b of the key>`` otherwise.  The body is written
+to a hidden temporary file in the same directory (``.tmp-...``), flushed and
+fsynced, renamed to its final name, and the directory is fsynced once per
+batch before :meth:`FileAdapter.settle` returns: an outcome is reported only
+when the file is durable, and a reader never sees a partial file (readers
+must ignore names starting with ``.``).
+
+Idempotency: the final file already present means the delivery was written
+before (a replay after a crash): the outcome is ``duplicate`` and nothing is
+rewritten.  Temporary files older than an hour (a crashed writer's) are removed when
+the adapter opens a rail directory; several adapters may write the same
+directory side by side.  Errors of the file system (disk full,
+permissions) are :class:`~iso20022.errors.SettlementError`, retryable.
+
+Example:
+    >>> import tempfile
+    >>> from iso20022.settle import Delivery
+    >>> d = Delivery(key="d1", route="r", adapter="file", rail="sepa", message_id="M1",
+    ...              body=b"<Document/>")
+    >>> with tempfile.TemporaryDirectory() as root:
+    ...     a = FileAdapter(root)
+    ...     [o.status for o in a.settle([d])], [o.status for o in a.settle([d])]
+    (['settled'], ['duplicate'])
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from .._fileio import TMP_PREFIX, fsync_dir, write_atomic
+from ..errors import SettlementError
+from .protocol import Delivery, Outcome
+
+__all__ = ["FileAdapter", "file_name"]
+
+_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,119}\Z")
+_TMP = TMP_PREFIX
+STALE_AFTER = 3600.0  # seconds after which a temporary file is a crashed writer's
+
+
+def file_name(key: str) -> str:
+    """The outbox file name of delivery ``key``.
+
+    Example:
+        >>> file_name("MSG-1"), file_name("a/b")[:2]
+        ('MSG-1.xml', 'k-')
+    """
+    if _SAFE.match(key) and not key.endswith(".xml"):
+        return f"{key}.xml"
+    return f"k-{hashlib.blake2b(key.encode(), digest_size=16).hexdigest()}.xml"
+
+
+class FileAdapter:
+    """Writes each delivery's body into ``root/<rail>/`` (see the module docstring).
+
+    Takes: ``root``, the outbox directory (created when missing).
+    Example: ``FileAdapter("var/outbox").settle(deliveries)``
+    """
+
+    name = "file"
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+        self._ready: set[str] = set()
+
+    def rail_dir(self, rail: str) -> Path:
+        """The directory of ``rail`` (a plain name: no separators, not ``.``/``..``)."""
+        if not rail or rail in (".", "..") or "/" in rail or "\\" in rail or "\0" in rail:
+            raise SettlementError(f"not a rail name usable as a directory: {rail!r}",
+                                  retryable=False, adapter=self.name)
+        return self.root / rail
+
+    def _open_rail(self, rail: str) -> Path:
+        path = self.rail_dir(rail)
+        if rail not in self._ready:
+            path.mkdir(parents=True, exist_ok=True)
+            cutoff = time.time() - STALE_AFTER  # younger ones may be another writer's
+            for stale in path.glob(f"{_TMP}*"):
+                with contextlib.suppress(FileNotFoundError):
+                    if stale.stat().st_mtime < cutoff:
+                        stale.unlink()
+            fsync_dir(self.root)
+            self._ready.add(rail)
+        return path
+
+    def settle(self, batch: Sequence[Delivery], /) -> list[Outcome]:
+        """Write every delivery of ``batch`` durably; return one outcome per delivery.
+
+        Returns: ``settled`` (written now) or ``duplicate`` (already there) per
+        delivery, in order.  Raises: SettlementError (retryable on I/O errors;
+        deliveries written before the error stay written, and a replay reports
+        them as duplicates).
+        Example: ``adapter.settle([delivery])`` -> ``[Outcome(key, "settled")]``
+        """
+        outcomes: list[Outcome] = []
+        touched: set[Path] = set()
+        try:
+            for d in batch:
+                directory = self._open_rail(d.rail)
+                final = directory / file_name(d.key)
+                touched.add(directory)  # a duplicate's rename may not be durable yet either
+                if final.exists():
+                    outcomes.append(Outcome(d.key, "duplicate", str(final)))
+                    continue
+                write_atomic(final, d.body, sync_dir=False)  # one directory fsync per batch
+                outcomes.append(Outcome(d.key, "settled", str(final)))
+            for directory in touched:
+                fsync_dir(directory)
+        except OSError as exc:
+            raise SettlementError(f"cannot write the outbox under {self.root}: {exc}",
+                                  retryable=True, adapter=self.name) from None
+        return outcomes
+
+    def close(self) -> None:
+        """Nothing to release (files are closed as they are written)."""

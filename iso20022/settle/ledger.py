@@ -1,0 +1,448 @@
+"""The ledger: transfers, their state transitions and the transactional outbox, in SQL.
+
+:meth:`Ledger.record` writes, in ONE database transaction, the routing
+decision (one ``transfers`` row per :class:`~iso20022.settle.Entry`, state
+``routed``, with its first ``transitions`` row) and the outbound message (one
+``outbox`` row per :class:`~iso20022.settle.Delivery`).  Nothing leaves the
+process except through the outbox (see :mod:`iso20022.settle.outbox`), so a
+crash between "decided" and "sent" loses nothing: the row is still pending.
+
+Recording is idempotent: a delivery whose ``(adapter, rail, key)`` is already
+recorded with the same content is skipped; one with the same key and other
+content, or a transfer already recorded in another delivery, is refused
+(``SettlementError``, permanent) and nothing of the call is written: a payment
+is never recorded twice under two keys, nor replaced.
+
+Transfer states: ``routed -> sent -> settled | rejected`` (an adapter's
+rejection goes ``routed -> rejected``), each step a ``transitions`` row with
+its UTC time.  Amounts are ``Decimal`` in Python and exact in SQL (NUMERIC on
+PostgreSQL, decimal text on SQLite; never REAL).
+
+Example:
+    >>> from decimal import Decimal
+    >>> from iso20022.settle import Delivery, Entry
+    >>> with Ledger.open(":memory:") as ledger:
+    ...     e = Entry(transfer_key="t1", amount=Decimal("0.10"), currency="EUR")
+    ...     d = Delivery(key="d1", route="sepa", adapter="file", rail="sepa",
+    ...                  message_id="M1", body=b"<Document/>", entries=(e,))
+    ...     ledger.record([d]), ledger.record([d]), ledger.transfer("t1").amount
+    (1, 0, Decimal('0.10'))
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import orjson
+
+from ..errors import SettlementError
+from ._db import Database
+from .migrations import migrate, now
+from .protocol import Delivery, Entry, Outcome
+
+__all__ = ["Claimed", "Ledger", "TransferRow", "Transition"]
+
+_CURRENCY = re.compile(r"[A-Z]{3}\Z")
+_STATES = ("routed", "sent", "settled", "rejected")
+_TEXT = ("transfer_key", "delivery_key", "adapter", "rail", "route", "end_to_end_id", "uetr")
+_TRANSFER_COLUMNS = (*((name, "text") for name in _TEXT), ("amount", "numeric"),
+                     *((name, "text") for name in ("currency", "debtor_account",
+                                                   "creditor_account", "state", "created_at",
+                                                   "updated_at")))
+_TRANSITION_COLUMNS = tuple((name, "text") for name in (
+    "transfer_key", "to_state", "from_state", "at", "detail"))
+_NEXT = {"routed": ("sent", "rejected", "settled"), "sent": ("settled", "rejected")}
+
+
+@dataclass(frozen=True, slots=True)
+class TransferRow:
+    """A transfer as the ledger holds it."""
+
+    transfer_key: str
+    delivery_key: str
+    adapter: str
+    rail: str
+    route: str
+    amount: Decimal
+    currency: str
+    state: str
+    end_to_end_id: str
+    uetr: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One step of a transfer's life, with its UTC time."""
+
+    from_state: str | None
+    to_state: str
+    at: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """An outbox row a relay has claimed: the delivery and how often it was tried."""
+
+    id: int
+    attempts: int
+    delivery: Delivery
+
+
+def _check_entry(delivery: Delivery, entry: Entry) -> None:
+    amount = entry.amount
+    if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
+        raise SettlementError(f"delivery {delivery.key}: transfer {entry.transfer_key}: "
+                              f"amount must be a positive finite Decimal, not {amount!r}",
+                              retryable=False)
+    if not _CURRENCY.match(entry.currency):
+        raise SettlementError(f"delivery {delivery.key}: transfer {entry.transfer_key}: "
+                              f"not an ISO 4217 currency code: {entry.currency!r}",
+                              retryable=False)
+    if not entry.transfer_key:
+        raise SettlementError(f"delivery {delivery.key}: an entry has no transfer key",
+                              retryable=False)
+
+
+def _entries_json(entries: Sequence[Entry]) -> bytes:
+    return orjson.dumps([
+        {"transfer_key": e.transfer_key, "amount": str(e.amount), "currency": e.currency,
+         "end_to_end_id": e.end_to_end_id, "uetr": e.uetr, "debtor_account": e.debtor_account,
+         "creditor_account": e.creditor_account}
+        for e in entries])
+
+
+def _entries_from(text: str | bytes) -> tuple[Entry, ...]:
+    return tuple(
+        Entry(transfer_key=e["transfer_key"], amount=Decimal(e["amount"]),
+              currency=e["currency"], end_to_end_id=e["end_to_end_id"], uetr=e["uetr"],
+              debtor_account=e["debtor_account"], creditor_account=e["creditor_account"])
+        for e in orjson.loads(text))
+
+
+def _digest(d: Delivery, headers: bytes, entries: bytes) -> str:
+    h = hashlib.sha256()
+    for part in (d.route, d.message_id, d.message_type):
+        h.update(part.encode())
+        h.update(b"\x1f")
+    for blob in (bytes(d.body), headers, entries):
+        h.update(len(blob).to_bytes(8, "big"))
+        h.update(blob)
+    return h.hexdigest()
+
+
+def _later(seconds: float) -> str:
+    return (datetime.now(UTC) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Ledger:
+    """The ledger database: see the module docstring.  Use :meth:`open`."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @classmethod
+    def open(cls, target: str | Path, *, schema: str | None = None) -> Ledger:
+        """Open (and migrate) the ledger at ``target``.
+
+        Takes: a SQLite file path (the default kind; ``:memory:`` for tests) or a
+        ``postgresql://`` URL; ``schema`` puts a PostgreSQL schema first on the
+        search path (created if missing).
+        Returns: the ledger, its schema current.  Raises: SettlementError.
+        Example: ``Ledger.open("var/ledger.sqlite")``
+        """
+        db = Database.open(target, schema=schema)
+        try:
+            migrate(db)
+        except BaseException:
+            db.close()
+            raise
+        return cls(db)
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    # -- recording ---------------------------------------------------------------------------
+
+    def record(self, deliveries: Iterable[Delivery], /) -> int:
+        """Record routed deliveries and their transfers in one transaction.
+
+        Takes: deliveries (from routing and the outbound builders).
+        Returns: how many were new (already-recorded identical ones are skipped).
+        Raises: SettlementError — permanent for a bad entry, a key reused with
+        other content, or a transfer already in another delivery (nothing is
+        written then); retryable when the database is unavailable.
+        Example: ``ledger.record([delivery])`` -> ``1``
+        """
+        batch = list(deliveries)
+        for d in batch:
+            for e in d.entries:
+                _check_entry(d, e)
+        db = self.db
+        stamp = now()
+        new = 0
+        with db.transaction():
+            for d in batch:
+                headers = orjson.dumps(dict(d.headers), option=orjson.OPT_SORT_KEYS)
+                entries = _entries_json(d.entries)
+                digest = _digest(d, headers, entries)
+                inserted = db.changes(
+                    "INSERT INTO outbox (adapter, rail, delivery_key, route, message_id,"
+                    " message_type, body, headers, entries, digest, state, attempts,"
+                    " available_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                    " 'pending', 0, ?, ?) ON CONFLICT (adapter, rail, delivery_key) DO NOTHING",
+                    (d.adapter, d.rail, d.key, d.route, d.message_id, d.message_type,
+                     bytes(d.body), headers.decode(), entries.decode(), digest, stamp, stamp))
+                if not inserted:
+                    (old,), = db.execute(
+                        "SELECT digest FROM outbox WHERE adapter = ? AND rail = ?"
+                        " AND delivery_key = ?", (d.adapter, d.rail, d.key))
+                    if old != digest:
+                        raise SettlementError(
+                            f"delivery {d.key} ({d.adapter}/{d.rail}) is already recorded "
+                            "with other content", retryable=False)
+                    continue
+                new += 1
+                self._insert_transfers(d, stamp)
+        return new
+
+    def _insert_transfers(self, d: Delivery, stamp: str) -> None:
+        db = self.db
+        keys = [e.transfer_key for e in d.entries]
+        if len(set(keys)) != len(keys):
+            raise SettlementError(f"delivery {d.key} names a transfer twice", retryable=False)
+        db.insert_many(
+            "transfers", _TRANSFER_COLUMNS,
+            [(e.transfer_key, d.key, d.adapter, d.rail, d.route, e.end_to_end_id, e.uetr,
+              str(e.amount), e.currency, e.debtor_account, e.creditor_account,
+              "routed", stamp, stamp) for e in d.entries],
+            on_conflict="ON CONFLICT (transfer_key) DO NOTHING")
+        (count,), = db.execute(
+            "SELECT COUNT(*) FROM transfers WHERE adapter = ? AND rail = ? AND delivery_key = ?",
+            (d.adapter, d.rail, d.key))
+        if int(count) != len(keys):
+            raise SettlementError(
+                f"delivery {d.key}: {len(keys) - int(count)} of its transfers are already "
+                "recorded in another delivery", retryable=False)
+        detail = f"route {d.route} -> {d.adapter}/{d.rail}"
+        db.insert_many("transitions", _TRANSITION_COLUMNS,
+                       [(k, "routed", None, stamp, detail) for k in keys])
+
+    # -- the outbox, for relays ------------------------------------------------------------
+
+    def claim(self, limit: int, *, owner: str, lease: float,
+              adapters: Sequence[str] | None = None) -> list[Claimed]:
+        """Claim up to ``limit`` pending outbox rows for ``lease`` seconds.
+
+        Rows are taken oldest first; a claimed row is invisible to other relays
+        until its lease ends (so a crashed relay's rows come back by themselves).
+        On PostgreSQL the rows are locked with ``FOR UPDATE SKIP LOCKED`` while
+        claiming, so relays side by side never claim the same row.
+        Returns: the claimed deliveries.  Raises: SettlementError.
+        Example: ``ledger.claim(100, owner="relay-1", lease=60.0)``
+        """
+        db = self.db
+        stamp = now()
+        where = "state = 'pending' AND available_at <= ?"
+        params: list[Any] = [stamp]
+        if adapters is not None:
+            if not adapters:
+                return []
+            where += f" AND adapter IN ({', '.join('?' * len(adapters))})"
+            params.extend(adapters)
+        lock = " FOR UPDATE SKIP LOCKED" if db.dialect == "postgresql" else ""
+        with db.transaction():
+            rows = db.execute(
+                "SELECT id, attempts, adapter, rail, delivery_key, route, message_id,"
+                " message_type, body, headers, entries FROM outbox"
+                f" WHERE {where} ORDER BY id LIMIT ?{lock}", (*params, limit))
+            until = _later(lease)
+            db.executemany("UPDATE outbox SET claimed_by = ?, available_at = ? WHERE id = ?",
+                           [(owner, until, r[0]) for r in rows])
+        return [
+            Claimed(id=int(r[0]), attempts=int(r[1]), delivery=Delivery(
+                adapter=r[2], rail=r[3], key=r[4], route=r[5], message_id=r[6],
+                message_type=r[7], body=bytes(r[8]), headers=orjson.loads(r[9]),
+                entries=_entries_from(r[10])))
+            for r in rows]
+
+    def mark_sent(self, done: Sequence[tuple[Claimed, Outcome]], *, final: bool = False) -> None:
+        """Mark claimed rows sent with their adapter's outcomes, and move their transfers.
+
+        ``settled`` and ``duplicate`` move the transfers ``routed -> sent`` (and
+        on to ``settled`` when ``final``: the adapter's effect is the
+        settlement itself, as on-us postings are); ``rejected`` moves them
+        ``routed -> rejected`` with the adapter's detail.  One transaction.
+        Example: ``ledger.mark_sent([(claimed, Outcome(claimed.delivery.key, "settled"))])``
+        """
+        db = self.db
+        stamp = now()
+        with db.transaction():
+            db.executemany(
+                "UPDATE outbox SET state = 'sent', outcome = ?, outcome_detail = ?, sent_at = ?,"
+                " claimed_by = NULL, last_error = NULL WHERE id = ? AND state = 'pending'",
+                [(o.status, o.detail, stamp, c.id) for c, o in done])
+            for c, o in done:
+                d = c.delivery
+                if o.status == "rejected":
+                    steps = [("routed", "rejected", o.detail or "rejected by the adapter")]
+                else:
+                    steps = [("routed", "sent", f"{o.status} by {d.adapter}/{d.rail}")]
+                    if final:
+                        steps.append(("sent", "settled", f"settled on {d.adapter}/{d.rail}"))
+                for old, new, detail in steps:
+                    self._move(d, old, new, detail, stamp)
+
+    def _move(self, d: Delivery, old: str, new: str, detail: str, stamp: str) -> None:
+        db = self.db
+        match = "adapter = ? AND rail = ? AND delivery_key = ? AND state = ?"
+        db.execute(
+            "INSERT INTO transitions (transfer_key, to_state, from_state, at, detail)"
+            f" SELECT transfer_key, ?, ?, ?, ? FROM transfers WHERE {match}"
+            " ON CONFLICT (transfer_key, to_state) DO NOTHING",
+            (new, old, stamp, detail, d.adapter, d.rail, d.key, old))
+        db.execute(f"UPDATE transfers SET state = ?, updated_at = ? WHERE {match}",
+                   (new, stamp, d.adapter, d.rail, d.key, old))
+
+    def mark_retry(self, claimed: Sequence[Claimed], error: str, *, delay: float) -> None:
+        """Release claimed rows after a retryable failure: still pending, tried again after
+        ``delay`` seconds, with the attempt counted and ``error`` kept."""
+        until = _later(delay)
+        with self.db.transaction():
+            self.db.executemany(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, available_at = ?,"
+                " claimed_by = NULL WHERE id = ? AND state = 'pending'",
+                [(error, until, c.id) for c in claimed])
+
+    def mark_failed(self, claimed: Sequence[Claimed], error: str) -> None:
+        """Park claimed rows after a permanent failure (state ``failed``, kept, never lost;
+        :meth:`requeue_failed` makes them pending again once the cause is fixed)."""
+        with self.db.transaction():
+            self.db.executemany(
+                "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?,"
+                " claimed_by = NULL WHERE id = ? AND state = 'pending'",
+                [(error, c.id) for c in claimed])
+
+    def release(self, owner: str) -> int:
+        """End the leases ``owner`` holds now: its claimed rows can be claimed at once.
+
+        For a relay restarting under the same stable name after a crash, so it
+        need not wait for its old leases.  Returns: how many rows were released.
+        Example: ``ledger.release("relay-1")`` -> ``4``
+        """
+        with self.db.transaction():
+            return self.db.changes("UPDATE outbox SET claimed_by = NULL, available_at = ?"
+                                   " WHERE claimed_by = ? AND state = 'pending'", (now(), owner))
+
+    def requeue_failed(self) -> int:
+        """Make every failed outbox row pending again; return how many.
+
+        Example: ``ledger.requeue_failed()`` -> ``0``
+        """
+        with self.db.transaction():
+            return self.db.changes("UPDATE outbox SET state = 'pending', available_at = ?"
+                                   " WHERE state = 'failed'", (now(),))
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def outbox_counts(self) -> dict[str, int]:
+        """Outbox rows per state, e.g. ``{"pending": 2, "sent": 10, "failed": 0}``."""
+        counts = {"pending": 0, "sent": 0, "failed": 0}
+        for state, n in self.db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state"):
+            counts[str(state)] = int(n)
+        return counts
+
+    def outbox_row(self, adapter: str, rail: str, key: str) -> dict[str, Any] | None:
+        """One outbox row's bookkeeping (state, attempts, last error, outcome), or None.
+
+        Example: ``ledger.outbox_row("amqp", "sepa", "d1")["attempts"]`` -> ``2``
+        """
+        rows = self.db.execute(
+            "SELECT state, attempts, last_error, outcome, outcome_detail, sent_at FROM outbox"
+            " WHERE adapter = ? AND rail = ? AND delivery_key = ?", (adapter, rail, key))
+        if not rows:
+            return None
+        names = ("state", "attempts", "last_error", "outcome", "outcome_detail", "sent_at")
+        return dict(zip(names, rows[0], strict=True))
+
+    def transfer(self, transfer_key: str) -> TransferRow | None:
+        """The transfer recorded under ``transfer_key``, or None.
+
+        Example: ``ledger.transfer(key).state`` -> ``'sent'``
+        """
+        rows = self.db.execute(
+            "SELECT transfer_key, delivery_key, adapter, rail, route, amount, currency, state,"
+            " end_to_end_id, uetr FROM transfers WHERE transfer_key = ?", (transfer_key,))
+        if not rows:
+            return None
+        r = rows[0]
+        return TransferRow(transfer_key=r[0], delivery_key=r[1], adapter=r[2], rail=r[3],
+                           route=r[4], amount=Decimal(r[5]), currency=r[6], state=r[7],
+                           end_to_end_id=r[8], uetr=r[9])
+
+    def transitions(self, transfer_key: str) -> list[Transition]:
+        """The recorded steps of a transfer, oldest first."""
+        rows = self.db.execute(
+            "SELECT from_state, to_state, at, detail FROM transitions WHERE transfer_key = ?",
+            (transfer_key,))
+        order = {s: i for i, s in enumerate(_STATES)}
+        steps = [Transition(from_state=r[0], to_state=r[1], at=r[2], detail=r[3]) for r in rows]
+        return sorted(steps, key=lambda t: (t.at, order[t.to_state]))
+
+    def states(self) -> dict[str, int]:
+        """Transfers per state, e.g. ``{"routed": 0, "sent": 5, "settled": 0, "rejected": 1}``."""
+        counts = dict.fromkeys(_STATES, 0)
+        for state, n in self.db.execute("SELECT state, COUNT(*) FROM transfers GROUP BY state"):
+            counts[str(state)] = int(n)
+        return counts
+
+    def advance(self, transfer_keys: Sequence[str], to_state: str, *, detail: str = "") -> int:
+        """Move transfers to ``to_state`` (e.g. ``settled`` when a pacs.002 confirms them).
+
+        Only the steps ``routed -> sent | settled | rejected`` and
+        ``sent -> settled | rejected`` are allowed; transfers already in
+        ``to_state`` are left alone (idempotent).
+        Returns: how many transfers moved.  Raises: SettlementError (permanent)
+        for an unknown state or a step that is not allowed.
+        Example: ``ledger.advance([key], "settled", detail="pacs.002 ACSC")`` -> ``1``
+        """
+        if to_state not in _STATES:
+            raise SettlementError(f"unknown transfer state {to_state!r}", retryable=False)
+        stamp = now()
+        moved = 0
+        with self.db.transaction():
+            for key in transfer_keys:
+                rows = self.db.execute("SELECT state FROM transfers WHERE transfer_key = ?",
+                                       (key,))
+                if not rows:
+                    raise SettlementError(f"unknown transfer {key}", retryable=False)
+                old = str(rows[0][0])
+                if old == to_state:
+                    continue
+                if to_state not in _NEXT.get(old, ()):
+                    raise SettlementError(f"transfer {key}: {old} -> {to_state} is not allowed",
+                                          retryable=False)
+                self.db.execute("INSERT INTO transitions (transfer_key, to_state, from_state,"
+                                " at, detail) VALUES (?, ?, ?, ?, ?)"
+                                " ON CONFLICT (transfer_key, to_state) DO NOTHING",
+                                (key, to_state, old, stamp, detail))
+                self.db.execute("UPDATE transfers SET state = ?, updated_at = ?"
+                                " WHERE transfer_key = ?", (to_state, stamp, key))
+                moved += 1
+        return moved

@@ -1,0 +1,284 @@
+"""Each adapter on its own: on-us postings and overdrafts, atomic files, a broker that goes away."""
+
+from __future__ import annotations
+
+import os
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from iso20022.errors import SettlementError
+from iso20022.records import Transfer
+from iso20022.settle import (
+    AmqpAdapter,
+    Delivery,
+    Entry,
+    FileAdapter,
+    LedgerAdapter,
+    Relay,
+)
+from iso20022.settle.files import STALE_AFTER, file_name
+from iso20022.settle.ledger import Ledger
+
+from .settlekit import Proxy, Queues, make_deliveries, money_delivery
+
+# -- ledger: on-us postings (SQLite and PostgreSQL) --------------------------------------------
+
+
+@pytest.fixture
+def onus(ledger: Ledger) -> LedgerAdapter:
+    adapter = LedgerAdapter(ledger)
+    adapter.open_account("onus", "A", "EUR", balance=Decimal("0.30"))
+    adapter.open_account("onus", "B", "EUR")
+    adapter.open_account("onus", "C", "EUR", allow_overdraft=True)
+    adapter.open_account("onus", "U", "USD")
+    return adapter
+
+
+def test_an_on_us_posting_debits_and_credits_exactly(onus: LedgerAdapter) -> None:
+    outcomes = onus.settle([money_delivery("d1", "0.10"), money_delivery("d2", "0.20")])
+    assert [o.status for o in outcomes] == ["settled", "settled"]
+    assert onus.balance("onus", "A") == Decimal("0.00")  # 0.30 - 0.10 - 0.20, no float drift
+    assert onus.balance("onus", "B") == Decimal("0.30")
+    legs = [(p.leg, p.account, p.amount, p.currency) for p in onus.postings("onus", "t-d1")]
+    assert legs == [("debit", "A", Decimal("0.10"), "EUR"), ("credit", "B", Decimal("0.10"), "EUR")]
+
+
+def test_an_overdraft_is_rejected_unless_the_account_allows_it(onus: LedgerAdapter) -> None:
+    (rejected,) = onus.settle([money_delivery("d1", "0.31")])
+    assert rejected.status == "rejected"
+    assert "insufficient funds on A" in rejected.detail and "-0.01" in rejected.detail
+    assert onus.balance("onus", "A") == Decimal("0.30")
+    assert onus.balance("onus", "B") == Decimal("0")
+    assert onus.postings("onus", "t-d1") == []
+    big = "12345678901234567.89"
+    (ok,) = onus.settle([money_delivery("d2", big, debtor="C")])
+    assert ok.status == "settled"
+    assert onus.balance("onus", "C") == -Decimal(big)
+    assert onus.balance("onus", "B") == Decimal(big)
+
+
+def test_a_delivery_posts_all_its_entries_or_none(onus: LedgerAdapter) -> None:
+    good = Entry(transfer_key="t1", amount=Decimal("0.25"), currency="EUR",
+                 debtor_account="A", creditor_account="B")
+    overdraws = Entry(transfer_key="t2", amount=Decimal("0.10"), currency="EUR",
+                      debtor_account="A", creditor_account="B")
+    d = Delivery(key="batch", route="r", adapter="ledger", rail="onus", message_id="M",
+                 entries=(good, overdraws))
+    (outcome,) = onus.settle([d])
+    assert outcome.status == "rejected" and "transfer t2" in outcome.detail
+    assert onus.postings("onus", "t1") == []
+    assert onus.balance("onus", "A") == Decimal("0.30")
+
+
+@pytest.mark.parametrize(("delivery", "reason"), [
+    (money_delivery("d", "1.00", creditor="nobody"), "unknown account nobody"),
+    (money_delivery("d", "1.00", creditor="U"), "account U is in USD, not EUR"),
+    (money_delivery("d", "1.00", creditor=""), "needs both accounts"),
+])
+def test_postings_that_cannot_be_made_are_rejected(onus: LedgerAdapter, delivery: Delivery,
+                                                   reason: str) -> None:
+    (outcome,) = onus.settle([delivery])
+    assert outcome.status == "rejected" and reason in outcome.detail
+    assert onus.balance("onus", "A") == Decimal("0.30")
+
+
+def test_replays_report_the_first_result(onus: LedgerAdapter) -> None:
+    batch = [money_delivery("d1", "0.10"), money_delivery("d2", "5.00")]
+    first = onus.settle(batch)
+    second = onus.settle(batch)
+    assert [o.status for o in first] == ["settled", "rejected"]
+    assert [o.status for o in second] == ["duplicate", "rejected"]
+    assert second[1].detail == first[1].detail  # a rejection is final
+    assert onus.balance("onus", "A") == Decimal("0.20")
+
+
+def test_a_failure_mid_posting_rolls_back_both_legs(onus: LedgerAdapter,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    real = onus.db.executemany
+
+    def failing(sql: str, rows: object) -> None:
+        if sql.startswith("UPDATE accounts"):
+            raise SettlementError("connection lost", retryable=True)
+        real(sql, rows)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(onus.db, "executemany", failing)
+    with pytest.raises(SettlementError, match="connection lost"):
+        onus.settle([money_delivery("d1", "0.10")])
+    monkeypatch.undo()
+    assert onus.postings("onus", "t-d1") == []  # the debit and credit went with the rollback
+    assert onus.balance("onus", "A") == Decimal("0.30")
+    (outcome,) = onus.settle([money_delivery("d1", "0.10")])  # the key was rolled back too
+    assert outcome.status == "settled"
+    assert onus.balance("onus", "A") == Decimal("0.20")
+
+
+def test_the_relay_records_postings_and_rejections(ledger: Ledger, onus: LedgerAdapter) -> None:
+    ledger.record([money_delivery("d1", "0.10"), money_delivery("d2", "0.30")])
+    report = Relay(ledger, [onus]).drain()
+    assert (report.settled, report.rejected) == (1, 1)
+    assert ledger.transfer("t-d1").state == "settled"  # type: ignore[union-attr]
+    assert ledger.transfer("t-d2").state == "rejected"  # type: ignore[union-attr]
+    (first, rejected) = ledger.transitions("t-d2")
+    assert first.to_state == rejected.from_state == "routed"
+    assert "insufficient funds" in rejected.detail
+    row = ledger.outbox_row("ledger", "onus", "d2")
+    assert row is not None and row["outcome"] == "rejected" and row["state"] == "sent"
+
+
+def test_accounts_are_opened_once(onus: LedgerAdapter) -> None:
+    onus.open_account("onus", "A", "EUR")  # same account again: nothing changes
+    assert onus.balance("onus", "A") == Decimal("0.30")
+    with pytest.raises(SettlementError, match="exists with currency EUR"):
+        onus.open_account("onus", "A", "USD")
+    with pytest.raises(SettlementError, match="unknown account"):
+        onus.balance("onus", "nobody")
+
+
+# -- file ---------------------------------------------------------------------------------------
+
+
+def test_file_names_are_safe_and_stable() -> None:
+    assert file_name("MSG-1") == "MSG-1.xml"
+    for key in ("../etc/passwd", "a/b", ".hidden", "x" * 200, "k.xml"):
+        name = file_name(key)
+        assert name.startswith("k-") and name == file_name(key) and "/" not in name
+
+
+def test_file_adapter_refuses_a_rail_that_is_not_a_directory_name(tmp_path: Path) -> None:
+    d = Delivery(key="k", route="r", adapter="file", rail="../x", message_id="M")
+    with pytest.raises(SettlementError, match="rail name") as info:
+        FileAdapter(tmp_path).settle([d])
+    assert not info.value.retryable
+
+
+def test_a_full_disk_is_retryable_and_leaves_no_temporary_file(
+        tmp_path: Path, transfers: list[Transfer], monkeypatch: pytest.MonkeyPatch) -> None:
+    adapter = FileAdapter(tmp_path)
+    deliveries = make_deliveries(transfers[:2], adapter="file")
+
+    def no_space(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    with pytest.raises(SettlementError, match="No space left") as info:
+        adapter.settle(deliveries)
+    monkeypatch.undo()
+    assert info.value.retryable
+    assert list((tmp_path / "sepa").iterdir()) == []
+    assert [o.status for o in adapter.settle(deliveries)] == ["settled", "settled"]
+
+
+def test_old_temporary_files_are_removed_young_ones_kept(tmp_path: Path,
+                                                         transfers: list[Transfer]) -> None:
+    rail = tmp_path / "sepa"
+    rail.mkdir()
+    old, young = rail / ".tmp-old", rail / ".tmp-young"
+    old.write_bytes(b"<Docu")
+    young.write_bytes(b"<Docu")
+    past = time.time() - STALE_AFTER - 60
+    os.utime(old, (past, past))
+    FileAdapter(tmp_path).settle(make_deliveries(transfers[:1], adapter="file"))
+    assert not old.exists() and young.exists()
+
+
+# -- amqp: a broker that goes away and comes back ---------------------------------------------
+
+
+@pytest.mark.services
+def test_a_broker_that_is_down_keeps_messages_in_the_outbox_until_it_is_back(
+        ledger: Ledger, amqp_queues: Queues, transfers: list[Transfer]) -> None:
+    proxy = Proxy(("127.0.0.1", 5672))
+    url = amqp_queues.url.replace("127.0.0.1:5672", f"127.0.0.1:{proxy.port}")
+    adapter = AmqpAdapter(url, queue_prefix=amqp_queues.prefix, timeout=3.0)
+    relay = Relay(ledger, [adapter], base_delay=0.0)
+    deliveries = make_deliveries(transfers[:6], adapter="amqp", per=1)
+    ledger.record(deliveries)
+    try:
+        report = relay.run_once()  # nobody listens on the port
+        assert (report.claimed, report.retried, report.settled) == (6, 6, 0)
+        assert "amqp" in report.errors[0] and "(retryable)" in report.errors[0]
+        row = ledger.outbox_row("amqp", "sepa", deliveries[0].key)
+        assert row is not None and row["state"] == "pending" and row["attempts"] == 1
+        assert "AMQPConnectionError" in row["last_error"]
+        assert ledger.states()["routed"] == 6
+        with pytest.raises(SettlementError) as info:
+            adapter.settle(deliveries[:1])
+        assert info.value.retryable and info.value.adapter == "amqp"
+
+        proxy.start()  # the broker is back
+        report = relay.drain(limit=3)
+        assert (report.settled, report.retried) == (6, 0)
+        assert ledger.states()["sent"] == 6
+
+        ledger.record(more := make_deliveries(transfers[6:9], adapter="amqp", per=1))
+        proxy.cut()  # the connection is dropped under the idle adapter
+        settled = 0
+        for _ in range(2):  # found before publishing (reconnect), or by a failed publish
+            report = relay.run_once()
+            assert all("(retryable)" in error for error in report.errors)
+            settled += report.settled
+        assert settled == 3
+    finally:
+        adapter.close()
+        proxy.stop()
+    got = [p.message_id for p, _ in amqp_queues.consume("sepa")]
+    assert sorted(got) == sorted(d.key for d in deliveries + more)  # each exactly once
+
+
+@pytest.mark.services
+def test_messages_are_persistent_with_ids_in_headers(amqp_queues: Queues,
+                                                     transfers: list[Transfer]) -> None:
+    adapter = AmqpAdapter(amqp_queues.url, queue_prefix=amqp_queues.prefix)
+    (d,) = make_deliveries(transfers[:1], adapter="amqp")
+    try:
+        assert [o.status for o in adapter.settle([d])] == ["settled"]
+    finally:
+        adapter.close()
+    ((properties, body),) = amqp_queues.consume("sepa")
+    (e,) = d.entries
+    assert body == d.body
+    assert (properties.delivery_mode, properties.message_id, properties.type,
+            properties.content_type) == (2, d.key, "pacs.008.001.08", "application/xml")
+    assert properties.headers == {
+        "x-batch": "0", "x-delivery-key": d.key, "x-message-id": d.message_id,
+        "x-route": d.route, "x-transfers": 1, "x-transfer-key": e.transfer_key,
+        "x-end-to-end-id": e.end_to_end_id, "x-uetr": e.uetr}
+
+
+def test_an_unreachable_broker_is_retryable_and_hides_the_password() -> None:
+    adapter = AmqpAdapter("amqp://bank:s3cret@127.0.0.1:1/", timeout=2.0)
+    d = Delivery(key="k", route="r", adapter="amqp", rail="q", message_id="M")
+    with pytest.raises(SettlementError) as info:
+        adapter.settle([d])
+    adapter.close()
+    assert info.value.retryable
+    assert "s3cret" not in str(info.value) and "bank:***@127.0.0.1:1" in str(info.value)
+
+
+def test_groups_committed_before_a_failure_stay_committed(ledger: Ledger,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    adapter = LedgerAdapter(ledger, transaction_transfers=2)
+    adapter.open_account("onus", "A", "EUR", balance=Decimal("10.00"))
+    adapter.open_account("onus", "B", "EUR")
+    batch = [money_delivery(f"d{i}", "1.00") for i in range(5)]
+    real = adapter.db.executemany
+    updates = []
+
+    def fail_third_group(sql: str, rows: object) -> None:
+        if sql.startswith("UPDATE accounts"):
+            updates.append(sql)
+            if len(updates) == 5:  # d4: the third group (d0 d1 | d2 d3 | d4)
+                raise SettlementError("connection lost", retryable=True)
+        real(sql, rows)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(adapter.db, "executemany", fail_third_group)
+    with pytest.raises(SettlementError, match="connection lost"):
+        adapter.settle(batch)
+    monkeypatch.undo()
+    assert adapter.balance("onus", "A") == Decimal("6.00")  # two groups of two committed
+    assert [o.status for o in adapter.settle(batch)] == ["duplicate"] * 4 + ["settled"]
+    assert adapter.balance("onus", "A") == Decimal("5.00")
+    assert adapter.balance("onus", "B") == Decimal("5.00")

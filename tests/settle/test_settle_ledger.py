@@ -1,0 +1,193 @@
+"""The ledger on SQLite and on PostgreSQL (same tests): migrations, recording, exactness."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from iso20022.errors import SettlementError
+from iso20022.keys import transfer_key
+from iso20022.records import Transfer
+from iso20022.settle import Delivery, Entry
+from iso20022.settle._db import Database, redact
+from iso20022.settle.ledger import Ledger
+from iso20022.settle.migrations import MIGRATIONS, migrate
+
+from .settlekit import OpenLedger, make_deliveries, money_delivery
+
+EXACT = ["0.10", "0.20", "12345678901234567.89", "0.00001", "1E+3", "100.000"]
+
+
+def test_migrations_are_applied_once_and_recorded(open_ledger: OpenLedger) -> None:
+    first = open_ledger()
+    rows = first.db.execute("SELECT version, name, checksum FROM schema_migrations")
+    assert [(int(v), c) for v, _, c in rows] == [(m.version, m.checksum) for m in MIGRATIONS]
+    second = open_ledger()  # a restart: nothing left to apply, nothing applied twice
+    assert migrate(second.db) == []
+    (count,), = second.db.execute("SELECT COUNT(*) FROM schema_migrations")
+    assert int(count) == len(MIGRATIONS)
+
+
+def test_a_newer_or_changed_schema_is_refused(open_ledger: OpenLedger) -> None:
+    ledger = open_ledger()
+    ledger.db.execute("INSERT INTO schema_migrations VALUES (99, 'future', 'x', 'now')")
+    with pytest.raises(SettlementError, match="version 99 is newer") as info:
+        open_ledger()
+    assert not info.value.retryable
+    ledger.db.execute("DELETE FROM schema_migrations WHERE version = 99")
+    ledger.db.execute("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1")
+    with pytest.raises(SettlementError, match="differs"):
+        open_ledger()
+
+
+def test_record_writes_transfers_transitions_and_outbox_in_one_go(
+        ledger: Ledger, transfers: list[Transfer]) -> None:
+    deliveries = make_deliveries(transfers[:10], adapter="file", per=3)
+    assert ledger.record(deliveries) == 4
+    assert ledger.outbox_counts() == {"pending": 4, "sent": 0, "failed": 0}
+    assert ledger.states() == {"routed": 10, "sent": 0, "settled": 0, "rejected": 0}
+    for t in transfers[:10]:
+        row = ledger.transfer(transfer_key(t))
+        assert row is not None
+        assert (row.amount, row.currency, row.end_to_end_id, row.uetr) == (
+            t.amount.amount, t.amount.currency, t.end_to_end_id, t.uetr)
+        assert row.state == "routed" and row.adapter == "file" and row.route == "route-sepa"
+        (step,) = ledger.transitions(transfer_key(t))
+        assert (step.from_state, step.to_state) == (None, "routed")
+    claimed = ledger.claim(10, owner="t", lease=60)
+    assert [c.delivery for c in claimed] == deliveries  # the outbox gives back what went in
+
+
+def test_recording_again_is_idempotent(ledger: Ledger, transfers: list[Transfer]) -> None:
+    deliveries = make_deliveries(transfers[:6], adapter="file", per=2)
+    assert ledger.record(deliveries) == 3
+    assert ledger.record(deliveries) == 0
+    assert ledger.record(deliveries[::-1] + make_deliveries(transfers[6:8], adapter="file",
+                                                            per=2)) == 1
+    assert ledger.outbox_counts()["pending"] == 4
+    assert sum(ledger.states().values()) == 8
+
+
+def test_a_key_reused_with_other_content_is_refused_and_nothing_is_written(
+        ledger: Ledger, transfers: list[Transfer]) -> None:
+    (first,) = make_deliveries(transfers[:1], adapter="file")
+    ledger.record([first])
+    fresh = make_deliveries(transfers[1:2], adapter="file")
+    changed = dataclasses.replace(first, body=b"<Document>other</Document>")
+    with pytest.raises(SettlementError, match="already recorded with other content") as info:
+        ledger.record([*fresh, changed])
+    assert not info.value.retryable
+    assert ledger.outbox_counts()["pending"] == 1  # `fresh` was rolled back with the rest
+    assert ledger.transfer(fresh[0].entries[0].transfer_key) is None
+
+
+def test_a_transfer_in_two_deliveries_is_refused(ledger: Ledger,
+                                                 transfers: list[Transfer]) -> None:
+    ledger.record(make_deliveries(transfers[:2], adapter="file", per=2))
+    again = make_deliveries(transfers[1:3], adapter="file", per=2, rail="other")
+    with pytest.raises(SettlementError, match="already recorded in another delivery"):
+        ledger.record(again)
+    assert ledger.transfer(transfer_key(transfers[2])) is None
+    assert ledger.outbox_counts()["pending"] == 1
+
+
+@pytest.mark.parametrize("amount", [0.1, Decimal("NaN"), Decimal("-1.00"), Decimal(0)])
+def test_bad_amounts_are_refused(ledger: Ledger, amount: object) -> None:
+    e = Entry(transfer_key="t", amount=amount, currency="EUR")  # type: ignore[arg-type]
+    d = Delivery(key="d", route="r", adapter="file", rail="x", message_id="M", entries=(e,))
+    with pytest.raises(SettlementError, match="positive finite Decimal"):
+        ledger.record([d])
+    assert ledger.outbox_counts()["pending"] == 0
+
+
+def test_bad_currency_is_refused(ledger: Ledger) -> None:
+    with pytest.raises(SettlementError, match="ISO 4217"):
+        ledger.record([money_delivery("d", "1.00", currency="eur")])
+
+
+def test_amounts_are_stored_exactly_never_as_floats(ledger: Ledger) -> None:
+    deliveries = [money_delivery(f"d{i}", a) for i, a in enumerate(EXACT)]
+    ledger.record(deliveries)
+    for d in deliveries:
+        (e,) = d.entries
+        row = ledger.transfer(e.transfer_key)
+        assert row is not None
+        assert row.amount == e.amount
+        # exactly the text that went in; PostgreSQL's NUMERIC writes 1E+3 as 1000
+        text = str(e.amount)
+        if ledger.db.dialect == "postgresql" and "E" in text:
+            text = format(e.amount, "f")
+        assert str(row.amount) == text
+    if ledger.db.dialect == "sqlite":
+        kinds = {k for (k,) in ledger.db.execute("SELECT DISTINCT typeof(amount) FROM transfers")}
+        assert kinds == {"text"}
+    else:
+        types = {str(t) for (t,) in ledger.db.execute(
+            "SELECT data_type FROM information_schema.columns WHERE table_schema ="
+            " current_schema() AND column_name IN ('amount', 'balance')")}
+        assert types == {"numeric"}
+    total = sum((ledger.transfer(d.entries[0].transfer_key).amount  # type: ignore[union-attr]
+                 for d in deliveries[:2]), Decimal(0))
+    assert total == Decimal("0.30")
+
+
+def test_state_steps_are_checked_and_idempotent(ledger: Ledger) -> None:
+    ledger.record([money_delivery("d", "1.00")])
+    assert ledger.advance(["t-d"], "sent", detail="handed over") == 1
+    assert ledger.advance(["t-d"], "settled", detail="pacs.002 ACSC") == 1
+    assert ledger.advance(["t-d"], "settled") == 0
+    with pytest.raises(SettlementError, match="settled -> sent is not allowed"):
+        ledger.advance(["t-d"], "sent")
+    with pytest.raises(SettlementError, match="unknown transfer"):
+        ledger.advance(["nope"], "sent")
+    steps = [(s.from_state, s.to_state, s.detail) for s in ledger.transitions("t-d")]
+    assert steps == [(None, "routed", "route on-us -> ledger/onus"),
+                     ("routed", "sent", "handed over"), ("sent", "settled", "pacs.002 ACSC")]
+
+
+def test_passwords_never_appear_in_errors() -> None:
+    assert redact("postgresql://bank:s3cret@db:5432/ledger") == (
+        "postgresql://bank:***@db:5432/ledger")
+    with pytest.raises(SettlementError) as info:
+        Database.open("postgresql://bank:s3cret@127.0.0.1:1/ledger")
+    assert info.value.retryable
+    assert "s3cret" not in str(info.value) and "bank:***@127.0.0.1:1" in str(info.value)
+
+
+def test_a_schema_is_a_postgresql_option_only() -> None:
+    with pytest.raises(SettlementError, match="only be chosen on PostgreSQL"):
+        Ledger.open(":memory:", schema="x")
+
+
+def test_sqlite_urls_and_unknown_schemes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with Ledger.open("sqlite:///relative.sqlite") as ledger:
+        assert ledger.record([money_delivery("d", "1.00")]) == 1
+    with Ledger.open(f"sqlite:///{tmp_path}/relative.sqlite") as ledger:  # sqlite:////abs
+        assert ledger.transfer("t-d") is not None
+    with pytest.raises(SettlementError, match="not a ledger URL") as info:
+        Ledger.open("mysql://root:pw@db/ledger")
+    assert "root:***@db" in str(info.value) and ":pw@" not in str(info.value)
+
+
+def _open_and_count(path: str) -> int:
+    with Ledger.open(path) as ledger:
+        (count,), = ledger.db.execute("SELECT COUNT(*) FROM schema_migrations")
+        return int(count)
+
+
+def test_processes_opening_one_new_sqlite_ledger_at_once_all_succeed(tmp_path: Path) -> None:
+    # Several service instances start together on one fresh ledger file: the
+    # switch to WAL and the first migration race, and SQLite answers the losers
+    # "database is locked" without waiting (seen in CI).  Every opener must wait
+    # its turn and find the schema applied exactly once.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(6, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for round_ in range(20):
+            path = str(tmp_path / f"ledger-{round_}.sqlite")
+            assert list(pool.map(_open_and_count, [path] * 6)) == [len(MIGRATIONS)] * 6
