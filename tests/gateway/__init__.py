@@ -1,0 +1,1 @@
+"""Gateway tests: a real uvicorn process on a loopback port, requests by httpx."""
