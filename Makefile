@@ -16,11 +16,21 @@ $(STAMP): pyproject.toml setup.py $(wildcard ext/*.pyx ext/*.pxd)
 
 install: $(STAMP)
 
-# The main job on embedded defaults: parse the bundled example file drop.
+# The main job on embedded defaults: generate a demo partner drop (several partners,
+# pain.001 and pacs.008, the example drop's bad files) into $(DEMO)/drop and run the
+# file-drop service over it once: reports, archive/rejected, ledger and file outbox.
 run: $(STAMP)
 	$(VENV)/bin/iso20022 --version
-	$(VENV)/bin/iso20022 summary examples/drop || test $$? -eq 2
-	@echo "(files marked REJECTED above are the drop's deliberately bad examples)"
+	rm -rf $(DEMO)
+	$(PY) -m iso20022.dropbox.demo $(DEMO)/drop
+	cp examples/drop/bad-* examples/drop/statement-* $(DEMO)/drop/inbox/
+	$(VENV)/bin/iso20022 process $(DEMO)/drop --once --min-age 0 2>$(DEMO)/service.log \
+		|| test $$? -le 1
+	$(VENV)/bin/iso20022 status $(DEMO)/drop
+	@echo "reports in $(DEMO)/drop/reports/, inputs in $(DEMO)/drop/archive/ and rejected/,"
+	@echo "outbound files in $(DEMO)/drop/data/outbox/, ledger $(DEMO)/drop/data/ledger.sqlite,"
+	@echo "one JSON log line per file in $(DEMO)/service.log (RJCT lines above are the drop's"
+	@echo "deliberately bad files and a duplicate; exit status 1 means something was rejected)"
 
 test: $(STAMP)
 	$(PY) -m pytest -q

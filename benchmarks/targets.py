@@ -26,6 +26,7 @@ TARGETS: list[tuple[str, str, str | None, float]] = [
     (PACS, "iso20022-compiled", None, 100_000.0),  # messages/s
     (PACS, "iso20022-compiled", "lxml-fromstring", 2.5),  # "about", reported only
     (PACS, "iso20022-compiled", "xsdata", 60.0),
+    ("route 100,000 transfers", "iso20022-routes", None, 50_000.0),  # transfers/s, one core
 ]
 
 

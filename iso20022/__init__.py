@@ -4,6 +4,8 @@ The public surface (fits on one screen):
 
 - ``parse(source, /, *, message=None, limits=DEFAULT_LIMITS)`` -> iterator of ``Transfer``
 - ``detect(source, /)`` -> ``Detected`` (message id, envelope, AppHdr version)
+- ``validate(source, /, *, rules="generic", ...)`` -> ``MessageVerdict`` (XSD, business
+  rules, a rule set; ``iso20022.validation``), ``iso20022.build.status.status_report(verdict)``
 - ``Transfer`` and its parts (``iso20022.records``), JSON via ``Transfer.to_json`` /
   ``Transfer.from_json`` (``iso20022.jsonio``)
 - ``MessageId``, ``Limits``, the errors (``iso20022.errors``)
@@ -32,6 +34,7 @@ from .limits import DEFAULT_LIMITS, Limits
 from .msgid import MessageId
 from .parse import parse
 from .records import Transfer
+from .validation import validate
 
 __version__ = "0.1.0"
 
@@ -54,4 +57,5 @@ __all__ = [
     "detect",
     "parse",
     "supported_messages",
+    "validate",
 ]

@@ -1,7 +1,11 @@
 """The ``iso20022`` command.
 
 Commands: ``detect FILE...``, ``parse FILE... [--format jsonl|json|csv] [--output PATH]``,
-``summary FILE_OR_DIR...``; ``--version`` names the implementation that runs.
+``summary FILE_OR_DIR...``, ``route FILE... --routes routes.toml [--format text|jsonl]``,
+``validate FILE... [--rules R] [--format text|json] [--report PATH]`` (exit 1
+when something was rejected), ``serve --config TOML [--host --port --workers]`` and
+``gateway-key --name N`` (the HTTP gateway, with the ``gateway`` extra);
+``--version`` names the implementation that runs.
 
 Exit status: 0 when every input was read, 2 when an input was unusable (one
 line per problem on stderr: ``file:line:column: path: message [reason code]``)
@@ -210,6 +214,39 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return status
 
 
+def _cmd_route(args: argparse.Namespace) -> int:
+    from .route import Routes  # only this command needs it
+
+    routes = Routes.load(args.routes)  # a RouteConfigError is one line and exit 2 (main)
+    status = EXIT_OK
+    counts: dict[str, int] = {}
+    for name in _expand(args.files):
+        try:
+            for transfer in parse(name):
+                decision = routes.route(transfer)
+                route = decision.route
+                counts[route.name] = counts.get(route.name, 0) + 1
+                if args.format == "jsonl":
+                    print(orjson.dumps({
+                        "file": name, "index": transfer.source.index,
+                        "end_to_end_id": transfer.end_to_end_id,
+                        "amount": str(transfer.amount.amount),
+                        "currency": transfer.amount.currency, "route": route.name,
+                        "adapter": route.adapter, "rail": route.rail, "format": route.format,
+                        "why": decision.why}).decode())
+                else:
+                    print(f"{name}[{transfer.source.index}] {transfer.end_to_end_id} "
+                          f"{transfer.amount.amount} {transfer.amount.currency} -> {route.name} "
+                          f"({route.adapter}/{route.rail}, {route.format}): {decision.why}")
+        except Iso20022Error as exc:
+            _say_error(exc, name)
+            status = EXIT_UNUSABLE
+    if args.format == "text":
+        per_route = ", ".join(f"{n}: {c}" for n, c in counts.items())
+        print(f"total: {sum(counts.values())} transfers routed; {per_route or 'none'}")
+    return status
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     sys.stdout.write(orjson.dumps(json_schema(), option=orjson.OPT_INDENT_2).decode() + "\n")
     return EXIT_OK
@@ -244,9 +281,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE_OR_DIR")
     p.set_defaults(func=_cmd_summary)
 
+    p = sub.add_parser("route", help="show the route each transfer takes, and why")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--routes", required=True, metavar="TOML", help="the routes file")
+    p.add_argument("--format", choices=("text", "jsonl"), default="text")
+    p.set_defaults(func=_cmd_route)
+
     p = sub.add_parser("schema", help="print the JSON Schema of a transfer record")
     p.set_defaults(func=_cmd_schema)
+
+    from .validation.cli import add_validate_command
+
+    add_validate_command(sub)
+
+    from .dropbox.cli import add_dropbox_commands
+
+    add_dropbox_commands(sub)
+
+    _add_gateway_commands(sub)
     return parser
+
+
+def _add_gateway_commands(sub: Any) -> None:
+    try:
+        from .gateway.serve import add_commands
+    except ImportError:  # the gateway extra is not installed
+        return
+    add_commands(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
