@@ -18,6 +18,12 @@ effect (files, postings, messages on the queue) is counted after each round
 and recorded as ``correct``.  ``extra_info`` has ``transfers``, ``deliveries``
 and, unless benchmarking is disabled, ``transfers_per_s``.
 
+Group ``route + settle 100,000 transfers`` (:func:`test_route_and_settle`): 100,000
+distinct parsed pain.001 transfers through ``plan`` (route, build pacs.008.001.02
+bulk XML or on-us entries), ``Ledger.record`` and ``Relay.drain`` to the file
+adapter or to on-us postings in the SQLite ledger; ``correct`` checks every
+transfer sent / settled and one file per delivery or two legs per transfer.
+
 Under ``--benchmark-disable`` (CI's quick mode) each case runs once on 2,000
 (bulk) or 100 (single) transfers.  PostgreSQL and RabbitMQ cases need the
 services (skipped with the reason, or failing under ISO20022_REQUIRE_SERVICES=1).
@@ -215,3 +221,94 @@ def test_settle(benchmark: Any, request: pytest.FixtureRequest, tmp_path: Path,
         info["transfers_per_s"] = round(n / benchmark.stats.stats.mean)
     benchmark.extra_info.update(info)
     assert correct, results
+
+
+# -- route + settle: the pipeline's second half on real transfers ----------------------------
+
+PIPELINE = {"full": (100, 1000), "quick": (2, 1000)}  # source files x transfers per file
+PIPELINE_ROUTES = {
+    # a SEPA clearing rail: bulk pacs.008.001.02 files written atomically into the outbox
+    "file": {"name": "sepa-sct", "adapter": "file", "rail": "step2-sct",
+             "format": "pacs.008.001.02-bulk", "settlement_method": "CLRG",
+             "clearing_system_proprietary": "ST2", "charge_bearer": "SLEV"},
+    # on-us book transfers posted in the SQLite ledger that also holds the outbox
+    "ledger-sqlite": {"name": "on-us", "adapter": "ledger", "rail": "book", "format": "book"},
+}
+
+
+@pytest.fixture(scope="module")
+def pipeline_transfers(request: pytest.FixtureRequest) -> list[Any]:
+    """100,000 distinct parsed pain.001 transfers (100 files of 1,000; .09 and .03)."""
+    import iso20022
+
+    quick = bool(request.config.getoption("benchmark_disable"))
+    files, per = PIPELINE["quick" if quick else "full"]
+    out: list[Any] = []
+    for seed in range(files):
+        version = ("pain.001.001.09", "pain.001.001.03")[seed % 2]
+        out += iso20022.parse(synth.pain001(per, version=version, seed=5000 + seed))
+    return out
+
+
+@pytest.mark.parametrize("case", list(PIPELINE_ROUTES))
+def test_route_and_settle(benchmark: Any, request: pytest.FixtureRequest, tmp_path: Path,
+                          pipeline_transfers: list[Any], case: str) -> None:
+    """Route, build, record in the outbox and relay N transfers: ``plan`` -> ``record`` ->
+    ``Relay.drain``, to the file adapter or to on-us postings in the SQLite ledger."""
+    import dataclasses
+
+    import iso20022
+    from iso20022.build import plan
+    from iso20022.route import Routes
+
+    quick = bool(request.config.getoption("benchmark_disable"))
+    routes = Routes.from_dict({"default": PIPELINE_ROUTES[case]})
+    transfers = pipeline_transfers
+    if case == "ledger-sqlite":  # one book in EUR: an account has one currency
+        transfers = [dataclasses.replace(t, amount=dataclasses.replace(t.amount, currency="EUR"))
+                     for t in transfers]
+    target = Target("file" if case == "file" else "ledger-sqlite", tmp_path)
+    results: list[tuple[int, int, int, int, int]] = []
+
+    def setup() -> tuple[tuple[Ledger, Adapter], dict[str, Any]]:
+        ledger, adapter = target.fresh()
+        if isinstance(adapter, LedgerAdapter):
+            accounts = {a for t in transfers for a in (_account(t.debtor_account),
+                                                       _account(t.creditor_account))}
+            for name in sorted(a for a in accounts if a):
+                adapter.open_account("book", name, "EUR", allow_overdraft=True)
+        return (ledger, adapter), {}
+
+    def measured(ledger: Ledger, adapter: Adapter) -> int:
+        deliveries = plan(transfers, routes, our_bic="HANSDEHHXXX")
+        ledger.record(deliveries)
+        report = Relay(ledger, [adapter]).drain(limit=20)
+        done = sum(ledger.states()[s] for s in ("sent", "settled"))  # transfers
+        # the effect: one outbox file per delivery, or two posted legs per transfer
+        effects = (sum(1 for _ in target.root.glob("r*/outbox/step2-sct/*.xml"))
+                   if case == "file" else target.effects())
+        expected = len(deliveries) if case == "file" else len(transfers)
+        results.append((done, report.settled, len(deliveries), effects, expected))
+        return done
+
+    benchmark.group = f"route + settle {len(transfers):,} transfers"
+    try:
+        benchmark.pedantic(measured, setup=setup, rounds=1 if quick else 2, iterations=1)
+    finally:
+        target.cleanup()
+    n = len(transfers)
+    correct = bool(results) and all(done == n and settled == deliveries and effects == expected
+                                    for done, settled, deliveries, effects, expected in results)
+    info: dict[str, Any] = {"implementation": iso20022.IMPLEMENTATION, "case": case,
+                            "transfers": n, "deliveries": results[0][2] if results else 0,
+                            "correct": correct}
+    if benchmark.stats is not None:
+        info["transfers_per_s"] = round(n / benchmark.stats.stats.mean)
+    benchmark.extra_info.update(info)
+    assert correct, results
+
+
+def _account(account: Any) -> str | None:
+    if account is None:
+        return None
+    return account.iban or (account.other_id.id if account.other_id else None)

@@ -363,3 +363,72 @@ def test_corpus_is_mostly_buildable() -> None:
             except OutboundBuildError:
                 refused += 1
     assert built >= 25 and refused <= 6, (built, refused)
+
+
+# -- every rail of the example routes file -------------------------------------------------
+
+# route -> (how to make a transfer take it, SttlmMtd, ClrSys Cd or Prtry, ChrgBr, next hop)
+EXAMPLE_RAILS: dict[str, tuple[dict[str, Any], str, tuple[str, str] | None, str, str | None]] = {
+    "sepa-instant": ({"ccy": "EUR", "amount": "250.00", "service_level": "SEPA",
+                      "local_instrument": "INST"}, "CLRG", ("Prtry", "TIPS"), "SLEV",
+                     "BNPAFRPPXXX"),
+    "rtgs-urgent": ({"ccy": "EUR", "amount": "10.00", "service_level": "URGP"}, "CLRG",
+                    ("Cd", "TGT"), "SHAR", "BNPAFRPPXXX"),
+    "rtgs-high-value": ({"ccy": "EUR", "amount": "2000000.00", "service_level": "SEPA"},
+                        "CLRG", ("Cd", "TGT"), "SHAR", "BNPAFRPPXXX"),
+    "sepa-sct": ({"ccy": "EUR", "amount": "10.00", "service_level": "SEPA"}, "CLRG",
+                 ("Prtry", "ST2"), "SLEV", None),
+    "sepa-sct-by-country": ({"ccy": "EUR", "amount": "10.00"}, "CLRG", ("Prtry", "ST2"),
+                            "SLEV", None),
+    "cbpr-pkr": ({"ccy": "PKR", "amount": "150000.00", "creditor_bic": "HABBPKKAXXX"}, "INDA",
+                 None, "SHAR", "SCBLPKKXXXX"),
+    "cbpr-cny": ({"ccy": "CNY", "amount": "8000.00", "creditor_bic": "ICBKCNBJXXX"}, "INDA",
+                 None, "SHAR", "BKCHCNBJXXX"),
+    "cbpr-correspondent": ({"ccy": "USD", "amount": "10.00", "creditor_bic": "CITIUS33XXX"},
+                           "INDA", None, "SHAR", "CHASUS33XXX"),
+}
+
+
+@pytest.mark.parametrize("name", list(EXAMPLE_RAILS))
+def test_every_rail_of_the_example_file_builds_its_own_valid_message(
+        name: str, head_schema: etree.XMLSchema | None) -> None:
+    routes = Routes.load(EXAMPLE)
+    how, method, clearing, bearer, to_bic = EXAMPLE_RAILS[name]
+    src = next(iso20022.parse(pain001(1, version="pain.001.001.09", seed=6)))
+    t = dataclasses.replace(
+        src, amount=dataclasses.replace(src.amount, amount=Decimal(how["amount"]),
+                                        currency=how["ccy"]),
+        service_level=how.get("service_level"), local_instrument=how.get("local_instrument"),
+        service_level_proprietary=None, local_instrument_proprietary=None,
+        instruction_priority=None, charge_bearer=None, instructed_amount=None,
+        equivalent_amount=None, currency_of_transfer=None,
+        creditor_agent=Agent(bic=how.get("creditor_bic", "BNPAFRPPXXX")))
+    assert routes.route(t).route.name == name
+    (d,) = check_plan([t], routes, head_schema)  # XSD-valid, parsed back, carried
+    root = etree.fromstring(d.body)
+    document = root[1] if root.tag == "Envelope" else root
+    ns = {"d": document.nsmap[None]}
+    grp = document.find("d:FIToFICstmrCdtTrf/d:GrpHdr", ns)
+    tx = document.find("d:FIToFICstmrCdtTrf/d:CdtTrfTxInf", ns)
+    assert grp is not None and tx is not None
+    assert grp.findtext("d:SttlmInf/d:SttlmMtd", namespaces=ns) == method
+    box = grp.find("d:SttlmInf/d:ClrSys", ns)
+    if clearing is None:
+        assert box is None
+    else:
+        assert box is not None and [(etree.QName(c).localname, c.text) for c in box] == [
+            clearing]
+    assert tx.findtext("d:ChrgBr", namespaces=ns) == bearer
+    if name.startswith("sepa-sct"):  # a bulk pacs.008.001.02 for the STEP2 SCT clearing
+        assert d.message_type == "pacs.008.001.02"
+        assert grp.findtext("d:InstgAgt/d:FinInstnId/d:BIC", namespaces=ns) == OUR_BIC
+        return
+    assert d.message_type == "pacs.008.001.08" and root.tag == "Envelope"
+    assert grp.findtext("d:NbOfTxs", namespaces=ns) == "1"
+    assert tx.findtext("d:InstdAgt/d:FinInstnId/d:BICFI", namespaces=ns) == to_bic
+    assert UETR_RE.fullmatch(tx.findtext("d:PmtId/d:UETR", namespaces=ns) or "")
+    head = root[0]
+    hns = {"h": head.nsmap[None]}
+    assert head.findtext("h:To/h:FIId/h:FinInstnId/h:BICFI", namespaces=hns) == to_bic
+    assert head.findtext("h:BizSvc", namespaces=hns) == (
+        "swift.cbprplus.02" if name.startswith("cbpr") else None)

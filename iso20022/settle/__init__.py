@@ -4,13 +4,15 @@
 one transaction (the transactional outbox); ``Relay(ledger, adapters)``
 delivers them to ``FileAdapter`` (atomic files per rail), ``LedgerAdapter``
 (on-us postings) or ``AmqpAdapter`` (RabbitMQ with publisher confirms), and
-marks them sent only after the adapter confirmed.
+marks them sent only after the adapter confirmed.  ``AmqpConsumer`` is the
+receiving side of the AMQP rail: it takes each published ``message_id`` once.
 """
 
 from __future__ import annotations
 
 from ..errors import SettlementError
 from .amqp import AmqpAdapter
+from .amqp_consumer import AmqpConsumer, Received, ReceiveReport
 from .files import FileAdapter
 from .ledger import Ledger
 from .ledger_adapter import LedgerAdapter
@@ -20,12 +22,15 @@ from .protocol import Adapter, Delivery, Entry, Outcome
 __all__ = [
     "Adapter",
     "AmqpAdapter",
+    "AmqpConsumer",
     "Delivery",
     "Entry",
     "FileAdapter",
     "Ledger",
     "LedgerAdapter",
     "Outcome",
+    "ReceiveReport",
+    "Received",
     "Relay",
     "RelayReport",
     "SettlementError",

@@ -18,7 +18,8 @@ crash between the broker's confirm and the outbox's "marked sent" makes the
 relay publish the same delivery again.  Exactly-once *effect* is therefore
 the consumer's part: every copy carries the same ``message_id`` (the
 delivery key), and a consumer must drop a ``message_id`` it has already
-processed (for example with a unique key in its own database).  The outbox
+processed: :class:`~iso20022.settle.amqp_consumer.AmqpConsumer` does so with
+the idempotency keys of its own ledger, committed before the acknowledgement.  The outbox
 guarantees the other half: nothing is published that was not recorded, and
 nothing recorded stays unpublished.
 

@@ -13,7 +13,7 @@ after the effect is durable.  So:
   lease ends it is claimed again and delivered again, and the adapters'
   idempotency on ``Delivery.key`` turns the second delivery into
   ``duplicate`` (the AMQP broker cannot deduplicate: there the consumer does,
-  by ``message_id``; see :mod:`iso20022.settle.amqp`);
+  by ``message_id``; see :mod:`iso20022.settle.amqp_consumer`);
 * a retryable :class:`~iso20022.errors.SettlementError` (broker down, disk
   full) leaves the rows pending with the attempt counted, the error kept and
   the next try delayed (exponential backoff, capped); a permanent one parks

@@ -78,10 +78,10 @@ class Queues:
         connection = pika.BlockingConnection(pika.URLParameters(self.url))
         try:
             channel = connection.channel()
-            out = []
+            out: list[tuple[Any, bytes]] = []
             while True:
                 method, properties, body = channel.basic_get(self.name(rail), auto_ack=True)
-                if method is None:
+                if method is None or body is None:
                     return out
                 out.append((properties, body))
         finally:

@@ -6,6 +6,7 @@ import os
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,10 +14,12 @@ from iso20022.errors import SettlementError
 from iso20022.records import Transfer
 from iso20022.settle import (
     AmqpAdapter,
+    AmqpConsumer,
     Delivery,
     Entry,
     FileAdapter,
     LedgerAdapter,
+    Received,
     Relay,
 )
 from iso20022.settle.files import STALE_AFTER, file_name
@@ -282,3 +285,119 @@ def test_groups_committed_before_a_failure_stay_committed(ledger: Ledger,
     assert [o.status for o in adapter.settle(batch)] == ["duplicate"] * 4 + ["settled"]
     assert adapter.balance("onus", "A") == Decimal("5.00")
     assert adapter.balance("onus", "B") == Decimal("5.00")
+
+
+@pytest.mark.services
+def test_queues_are_durable_and_unroutable_publishes_are_not_confirmed(
+        amqp_queues: Queues, transfers: list[Transfer]) -> None:
+    import pika
+    import pika.exceptions
+
+    adapter = AmqpAdapter(amqp_queues.url, queue_prefix=amqp_queues.prefix)
+    first, second = make_deliveries(transfers[:2], adapter="amqp")
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_queues.url))
+    try:
+        assert [o.status for o in adapter.settle([first])] == ["settled"]
+        # The queue is durable: declaring it as transient is refused by the broker.
+        with pytest.raises(pika.exceptions.ChannelClosedByBroker) as refused:
+            connection.channel().queue_declare(amqp_queues.name("sepa"), durable=False)
+        assert refused.value.reply_code == 406
+        # An operator deletes the queue: the broker returns the mandatory message and
+        # the confirm says so; it is not reported settled (the outbox keeps it).
+        connection.channel().queue_delete(amqp_queues.name("sepa"))
+        with pytest.raises(SettlementError, match="UnroutableError") as info:
+            adapter.settle([second])
+        assert info.value.retryable
+        assert [o.status for o in adapter.settle([second])] == ["settled"]  # declared again
+    finally:
+        adapter.close()
+        connection.close()
+    assert [p.message_id for p, _ in amqp_queues.consume("sepa")] == [second.key]
+
+
+class Crash(BaseException):
+    """A consumer process dying: nothing in the library catches it."""
+
+
+class AckCrash(AmqpConsumer):
+    """Dies after its first commit, before acknowledging that message."""
+
+    def _ack(self, channel: Any, tag: int) -> None:
+        raise Crash
+
+
+@pytest.mark.services
+def test_the_consumer_takes_each_message_id_once_across_crashes_and_failures(
+        ledger: Ledger, amqp_queues: Queues, transfers: list[Transfer]) -> None:
+    import pika
+
+    db = ledger.db  # the consumer's own database (SQLite or PostgreSQL)
+    db.execute("CREATE TABLE effects (message_id TEXT NOT NULL)")
+    deliveries = make_deliveries(transfers[:5], adapter="amqp")
+    keys = [d.key for d in deliveries]
+    publisher = AmqpAdapter(amqp_queues.url, queue_prefix=amqp_queues.prefix)
+    try:
+        publisher.settle(deliveries)
+        publisher.settle(deliveries[1:2])  # a relay's replay: a second copy of keys[1]
+    finally:
+        publisher.close()
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_queues.url))
+    try:  # a foreign message without a message_id
+        connection.channel().basic_publish("", amqp_queues.name("sepa"), b"<x/>")
+    finally:
+        connection.close()
+
+    calls: list[str] = []
+    fail_once = {keys[2]}
+    crash_in_handler = {keys[3]}
+
+    def handle(message: Received) -> None:
+        calls.append(message.message_id)
+        db.execute("INSERT INTO effects (message_id) VALUES (?)", (message.message_id,))
+        if message.message_id in crash_in_handler:
+            crash_in_handler.clear()
+            raise Crash  # dies before the commit: the effect row goes with the rollback
+        if message.message_id in fail_once:
+            fail_once.clear()
+            raise ValueError("downstream says later")
+
+    def effects() -> list[str]:
+        return sorted(m for (m,) in db.execute("SELECT message_id FROM effects"))
+
+    dying = AckCrash(amqp_queues.url, ledger, queue_prefix=amqp_queues.prefix)
+    with pytest.raises(Crash):
+        dying.receive("sepa", handle)  # keys[0] committed, never acknowledged
+    dying.close()  # the process is gone: the broker requeues what was not acknowledged
+    assert effects() == [keys[0]]
+
+    consumer = AmqpConsumer(amqp_queues.url, ledger, queue_prefix=amqp_queues.prefix)
+    try:
+        reports = []
+        for _ in range(6):
+            try:
+                reports.append(consumer.receive("sepa", handle))
+            except Crash:
+                consumer.close()  # crashed in the handler: restart
+                continue
+            if reports[-1].received == 0:
+                break
+    finally:
+        consumer.close()
+    assert effects() == sorted(keys)  # each delivery took effect exactly once
+    assert calls.count(keys[0]) == 1 and calls.count(keys[1]) == 1
+    assert calls.count(keys[2]) == 2 and calls.count(keys[3]) == 2  # failed, then done
+    assert len(calls) == 7  # the handler never saw a duplicate
+    # (a crashed round's report is lost with it; the reports that came back say why)
+    assert {i for r in reports for i in r.duplicate_ids} <= {keys[0], keys[1]}
+    assert sum(r.requeued for r in reports) == 1 and sum(r.refused for r in reports) == 1
+    assert any("downstream says later" in e for r in reports for e in r.errors)
+    assert amqp_queues.consume("sepa") == []  # everything acknowledged
+
+
+def test_an_unreachable_broker_is_a_retryable_consumer_error(ledger: Ledger) -> None:
+    consumer = AmqpConsumer("amqp://bank:s3cret@127.0.0.1:1/", ledger, timeout=2.0)
+    with pytest.raises(SettlementError) as info:
+        consumer.receive("q", lambda m: None)
+    consumer.close()
+    assert info.value.retryable and info.value.adapter == "amqp-consumer"
+    assert "s3cret" not in str(info.value)
