@@ -16,10 +16,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..catalog import detect
-from ..jsonio import to_dict
 from ..limits import Limits
 from ..parse import parse
 from ..validation import validate, validate_xsd
+from ._encode import transfers_data
 from .problems import Problem, from_issue
 from .respond import json_response
 
@@ -49,7 +49,7 @@ def handle(request: Request, body: bytes, limits: Limits) -> Response:
             raise Problem(422, "message rejected", detail=f"status {verdict.status}",
                           code=_first_code(verdict.as_dict()), verdict=verdict.as_dict())
         out["verdict"] = verdict.as_dict()
-    transfers = [to_dict(t) for t in parse(body, limits=limits)]
+    transfers = transfers_data(parse(body, limits=limits))
     head = {"message_type": str(found.message_id), "envelope": found.root,
             "app_header": None if found.app_header is None else str(found.app_header),
             "count": len(transfers)}

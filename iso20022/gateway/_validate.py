@@ -2,7 +2,9 @@
 
 ``?rules=`` a rule set (``none``, ``generic`` (default), ``sepa``, ``cbpr``);
 ``?report=true`` adds the pain.002 / pacs.002 status report on the verdict
-(``status_report``: the XML text, ``status_report_type``: its message id).
+(``status_report``: the XML text, ``status_report_type``: its message id,
+``status_report_checked``: true when it was validated against its XSD, false
+when that XSD is not installed; a report that fails its XSD is a 422).
 A usable message always gets a 200 with its verdict (``status`` ACCP / ACTC /
 PART / RJCT, every issue with reason code, path and line); only input that
 is not an ISO 20022 message at all (not XML, DOCTYPE, unknown namespace) is a
@@ -19,8 +21,8 @@ from ..catalog import detect
 from ..errors import ReportError, SchemaError
 from ..limits import Limits
 from ..schemas import load_schema
-from ..validation import RULE_SETS, validate
-from .problems import Problem
+from ..validation import RULE_SETS, validate, validate_xsd
+from .problems import Problem, from_issue
 from .respond import json_response
 
 __all__ = ["READY_SCHEMAS", "handle", "readiness"]
@@ -42,12 +44,20 @@ def handle(request: Request, body: bytes, limits: Limits) -> Response:
                       detail=f"report must be true or false, not {report!r}")
     detect(body, limits=limits)  # not a message at all: a 422 problem, not a verdict
     verdict = validate(body, rules=rules, limits=limits)
-    out = {"status": str(verdict.status), "verdict": verdict.as_dict()}
+    out: dict[str, object] = {"status": str(verdict.status), "verdict": verdict.as_dict()}
     if report == "true":
         try:
             xml = status_report(verdict)
         except ReportError as exc:
             raise Problem(422, "no status report", detail=str(exc)) from None
+        try:
+            issue = validate_xsd(xml)
+        except SchemaError:  # the report's XSD is not installed: said so, not hidden
+            out["status_report_checked"] = False
+        else:
+            if issue is not None:
+                raise from_issue(issue, "the status report does not validate")
+            out["status_report_checked"] = True
         out["status_report"] = xml.decode("utf-8")
         out["status_report_type"] = _report_type(xml)
     return json_response(out)

@@ -50,7 +50,7 @@ from . import _validate as validate
 from . import metrics as _metrics
 from .config import GatewayConfig
 from .openapi import openapi_document
-from .problems import Problem, problem_response
+from .problems import Problem, problem_response, unsupported_media
 
 __all__ = ["API_KEY_HEADER", "INLINE_MAX_BYTES", "create_app"]
 
@@ -120,15 +120,13 @@ class _Gate:
             if not declared.isdigit():
                 raise Problem(400, "bad request", detail="Content-Length is not a number")
             if int(declared) > limit:
-                raise Problem(413, "body too large",
-                              detail=f"the body is over the limit of {limit} bytes")
+                raise _too_large(limit)
         chunks: list[bytes] = []
         size = 0
         async for chunk in request.stream():
             size += len(chunk)
             if size > limit:
-                raise Problem(413, "body too large",
-                              detail=f"the body is over the limit of {limit} bytes")
+                raise _too_large(limit)
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -145,9 +143,9 @@ class _Gate:
                         got = _media_type(request)
                         accepted = _is_xml(got) if media == _XML_TYPES else got in media
                         if not accepted and not _accepts_either(request, got):
-                            raise Problem(415, "unsupported media type",
-                                          detail=f"Content-Type {got or '(none)'!r} is not "
-                                                 f"accepted; send {' or '.join(media)}")
+                            raise unsupported_media(
+                                f"Content-Type {got or '(none)'!r} is not accepted; send "
+                                f"{' or '.join(media)}")
                     body = await self.body(request) if media is not None else b""
                     if len(body) <= INLINE_MAX_BYTES:  # about a millisecond: no thread hop
                         response = _guarded(work, request, body, self.limits)
@@ -167,6 +165,11 @@ class _Gate:
             return response
 
         return handle
+
+
+def _too_large(limit: int) -> Problem:
+    return Problem(413, "body too large", code="FF01", path="/",
+                   detail=f"the body is over the limit of {limit} bytes")
 
 
 def _accepts_either(request: Request, got: str) -> bool:

@@ -86,7 +86,8 @@ def openapi_document() -> dict[str, Any]:
                                                                  "RJCT"]},
                            "verdict": {"type": "object"},
                            "status_report": {"type": "string"},
-                           "status_report_type": {"type": "string"}},
+                           "status_report_type": {"type": "string"},
+                           "status_report_checked": {"type": "boolean"}},
         },
     }
     rules = _query("rules", list(RULE_SETS), "generic", "the rule set")

@@ -21,7 +21,14 @@ from starlette.responses import Response
 from ..errors import Iso20022Error, ParseError
 from ..validation.verdict import Issue
 
-__all__ = ["PROBLEM_TYPE", "Problem", "from_error", "from_issue", "problem_response"]
+__all__ = [
+    "PROBLEM_TYPE",
+    "Problem",
+    "from_error",
+    "from_issue",
+    "problem_response",
+    "unsupported_media",
+]
 
 PROBLEM_TYPE = "application/problem+json"
 
@@ -71,3 +78,9 @@ def from_error(exc: Iso20022Error) -> Problem:
         return Problem(422, type(exc).__name__, detail=exc.message, code=exc.code,
                        path=exc.path, line=exc.line)
     return Problem(422, type(exc).__name__, detail=str(exc))
+
+
+def unsupported_media(detail: str) -> Problem:
+    """The 415 problem: the body's Content-Type (FF01, path ``Content-Type``) is not accepted."""
+    return Problem(415, "unsupported media type", detail=detail, code="FF01",
+                   path="Content-Type")

@@ -15,6 +15,8 @@ rightly refused with 422 problems; the other checks judge those answers.
 
 from __future__ import annotations
 
+from typing import Any
+
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
@@ -30,7 +32,7 @@ schema = schemathesis.openapi.from_dict(openapi_document())
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                  HealthCheck.function_scoped_fixture])
-def test_no_5xx_and_answers_conform(case: schemathesis.Case, server: Server) -> None:
+def test_no_5xx_and_answers_conform(case: schemathesis.Case[Any], server: Server) -> None:
     response = case.call_and_validate(base_url=server.url,
                                       headers={"X-API-Key": server.keys["all"]},
                                       excluded_checks=[positive_data_acceptance])

@@ -126,19 +126,24 @@ def test_content_type_is_checked(server: Server, client: httpx.Client,
     headers = server.headers(content_type=content_type)
     if not content_type:
         del headers["Content-Type"]
-    _problem(client.post("/v1/translate", content=small_pacs008(), headers=headers), 415)
+    body = _problem(client.post("/v1/translate", content=small_pacs008(), headers=headers),
+                    415)
+    assert (body["code"], body["path"]) == ("FF01", "Content-Type")
 
 
 def test_body_over_the_limit_is_413_declared_or_streamed(server: Server,
                                                          client: httpx.Client) -> None:
     big = b" " * (MAX_BODY + 1)
-    _problem(client.post("/v1/translate", content=big, headers=server.headers()), 413)
+    body = _problem(client.post("/v1/translate", content=big, headers=server.headers()), 413)
+    assert (body["code"], body["path"]) == ("FF01", "/")
 
     def chunks() -> Iterator[bytes]:  # no Content-Length: chunked transfer
         for _ in range(5):
             yield b" " * (MAX_BODY // 4)
 
-    _problem(client.post("/v1/translate", content=chunks(), headers=server.headers()), 413)
+    body = _problem(client.post("/v1/translate", content=chunks(), headers=server.headers()),
+                    413)
+    assert body["code"] == "FF01"
     # the server still works after refusing
     ok = client.post("/v1/translate", content=GOOD, headers=server.headers())
     assert ok.status_code == 200
@@ -200,10 +205,11 @@ def test_validate_returns_the_verdict_and_the_status_report(server: Server,
     codes = {i["code"] for i in _issues(body["verdict"])}
     assert codes
     assert body["status_report_type"].startswith("pain.002.")
+    assert body["status_report_checked"] is True  # validated against its XSD
     report = body["status_report"].encode()
     root = etree.fromstring(report, etree.XMLParser(resolve_entities=False, no_network=True))
     assert etree.QName(root).namespace.endswith(body["status_report_type"])
-    assert any(code.encode() in report for code in codes)
+    assert any(str(code).encode() in report for code in codes)
     good = client.post("/v1/validate?rules=none", content=synth.pacs008(1, seed=2,
                                                                         envelope=False),
                        headers=server.headers())
@@ -323,7 +329,7 @@ def test_status_reports_are_messages_too(server: Server, client: httpx.Client, d
     assert iso20022.validation.validate_xsd(response.content) is None
     wrong = client.post(f"/v1/messages/{report}", content=doc,
                         headers=server.headers(content_type=JSON))
-    _problem(wrong, 415)
+    assert _problem(wrong, 415)["code"] == "FF01"
 
 
 def test_text_xml_cannot_hold_is_422_not_500(server: Server, client: httpx.Client) -> None:
