@@ -23,7 +23,9 @@ Contract:
   sha256 check; official ISO 20022 message XSDs are self-contained) or whose
   ``targetNamespace`` is not ``urn:iso:std:iso:20022:tech:xsd:<id>``. Compiled
   schemas are cached per process, keyed on the resolved path and the sha256,
-  so a changed file is compiled afresh and an unchanged one never twice.
+  so a changed file is compiled afresh and an unchanged one never twice; the
+  sha256 of a found file is kept while its and its manifest's ``stat`` (inode,
+  size, mtime, ctime) stay the same, so a hot caller does not re-read and re-hash it.
 * Every failure is a :class:`~iso20022.errors.SchemaError`: not found
   (:class:`~iso20022.errors.SchemaNotFoundError`, also a ``LookupError``),
   integrity (:class:`~iso20022.errors.SchemaIntegrityError`) or not compilable
@@ -168,6 +170,23 @@ def _verify(mid: str, path: Path, data: bytes, *, bundled: bool) -> str:
     return actual
 
 
+# (id, path) -> ((stat of the file, stat of its manifest), verified sha256).  A hot
+# caller (a gateway request, a file's validation) asks for the same schema again and
+# again: reading and hashing ~100 KB and parsing the manifest each time cost more than
+# validating a small message.  The file and its manifest are still stat-ed on every
+# call, so a replaced or edited file (or manifest) is read and verified afresh.
+_VERIFIED: dict[tuple[str, Path], tuple[tuple[object, object], str]] = {}
+
+
+def _stamp(path: Path) -> tuple[int, int, int, int] | None:
+    """What tells a file's change without reading it (None when it is absent)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
 def _locate(message_id: MessageId | str) -> tuple[str, Path, str]:
     """``(id, resolved path, verified sha256)`` of the first schema found."""
     mid = _canonical_id(message_id)
@@ -182,11 +201,17 @@ def _locate(message_id: MessageId | str) -> tuple[str, Path, str]:
         if not candidate.is_file():
             continue
         path = candidate.resolve()
+        stamp = (_stamp(path), _stamp(path.parent / MANIFEST_NAME))
+        known = _VERIFIED.get((mid, path))
+        if known is not None and known[0] == stamp:
+            return mid, path, known[1]
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise SchemaError(f"{path}: cannot read schema: {exc}") from exc
-        return mid, path, _verify(mid, path, data, bundled=index == 0)
+        sha = _verify(mid, path, data, bundled=index == 0)
+        _VERIFIED[(mid, path)] = (stamp, sha)
+        return mid, path, sha
     raise SchemaNotFoundError(f"no schema for {mid}; searched: {', '.join(searched)}")
 
 

@@ -221,6 +221,30 @@ def test_tampered_file_is_refused(
         load_schema(TEST_ID)
 
 
+def test_unchanged_file_is_not_read_again_but_a_changed_manifest_is_seen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    xsd = tmp_path / f"{TEST_ID}.xsd"
+    xsd.write_bytes(TEST_XSD)
+    _write_manifest(tmp_path, {TEST_ID: _sha(xsd)})
+    _set_path(monkeypatch, tmp_path)
+    schema = load_schema(TEST_ID)
+    reads: list[Path] = []
+    read_bytes = Path.read_bytes
+
+    def counting(self: Path) -> bytes:
+        reads.append(self)
+        return read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    for _ in range(3):
+        assert load_schema(TEST_ID) is schema
+    assert reads == []  # verified once; only stat-ed since
+    _write_manifest(tmp_path, {TEST_ID: "0" * 64})
+    with pytest.raises(SchemaIntegrityError, match="does not match"):
+        load_schema(TEST_ID)
+
+
 def test_manifest_of_another_directory_does_not_apply(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
