@@ -39,7 +39,7 @@ from ..errors import SettlementError
 from ._db import redact
 from .protocol import Delivery, Outcome
 
-__all__ = ["AmqpAdapter", "message_headers"]
+__all__ = ["AmqpAdapter", "connection_parameters", "message_headers"]
 
 
 def message_headers(d: Delivery) -> dict[str, Any]:
@@ -75,23 +75,8 @@ class AmqpAdapter:
     name = "amqp"
 
     def __init__(self, url: str, *, queue_prefix: str = "", timeout: float = 10.0) -> None:
-        try:
-            import pika
-            import pika.exceptions
-        except ImportError:  # pragma: no cover - the amqp extra is not installed
-            raise SettlementError("AMQP needs the 'amqp' extra (pika)", retryable=False,
-                                  adapter=self.name) from None
-        self._pika = pika
-        self._failures: tuple[type[BaseException], ...] = (pika.exceptions.AMQPError, OSError)
-        self.where = redact(url)
-        try:
-            self._params = pika.URLParameters(url)
-        except Exception as exc:  # pika raises plain ValueError/KeyError on bad URLs
-            raise SettlementError(f"not a usable AMQP URL {self.where}: {type(exc).__name__}",
-                                  retryable=False, adapter=self.name) from None
-        self._params.socket_timeout = timeout
-        self._params.blocked_connection_timeout = timeout
-        self._params.connection_attempts = 1
+        self._pika, self._failures, self.where, self._params = connection_parameters(
+            url, timeout, self.name)
         self.queue_prefix = queue_prefix
         self._connection: Any = None
         self._channel: Any = None
@@ -158,3 +143,29 @@ class AmqpAdapter:
     def close(self) -> None:
         """Close the connection to the broker (idempotent)."""
         self._reset()
+
+
+def connection_parameters(url: str, timeout: float,
+                          adapter: str) -> tuple[Any, tuple[type[BaseException], ...], str, Any]:
+    """pika, the exceptions that mean "broker trouble", the redacted URL and its parameters.
+
+    Shared by the publishing adapter and the consumer.  Raises: SettlementError
+    (permanent) without the ``amqp`` extra or for an unusable URL.
+    Example: ``pika, failures, where, params = connection_parameters(url, 10.0, "amqp")``
+    """
+    try:
+        import pika
+        import pika.exceptions
+    except ImportError:  # pragma: no cover - the amqp extra is not installed
+        raise SettlementError("AMQP needs the 'amqp' extra (pika)", retryable=False,
+                              adapter=adapter) from None
+    where = redact(url)
+    try:
+        params = pika.URLParameters(url)
+    except Exception as exc:  # pika raises plain ValueError/KeyError on bad URLs
+        raise SettlementError(f"not a usable AMQP URL {where}: {type(exc).__name__}",
+                              retryable=False, adapter=adapter) from None
+    params.socket_timeout = timeout
+    params.blocked_connection_timeout = timeout
+    params.connection_attempts = 1
+    return pika, (pika.exceptions.AMQPError, OSError), where, params

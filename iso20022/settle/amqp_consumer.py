@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import SettlementError
-from ._db import redact
+from .amqp import connection_parameters
 from .ledger import Ledger
 from .migrations import now
 
@@ -86,23 +86,8 @@ class AmqpConsumer:
 
     def __init__(self, url: str, ledger: Ledger, *, queue_prefix: str = "",
                  scope: str = "amqp", timeout: float = 10.0) -> None:
-        try:
-            import pika
-            import pika.exceptions
-        except ImportError:  # pragma: no cover - the amqp extra is not installed
-            raise SettlementError("AMQP needs the 'amqp' extra (pika)", retryable=False,
-                                  adapter=self.name) from None
-        self._pika = pika
-        self._failures: tuple[type[BaseException], ...] = (pika.exceptions.AMQPError, OSError)
-        self.where = redact(url)
-        try:
-            self._params = pika.URLParameters(url)
-        except Exception as exc:  # pika raises plain ValueError/KeyError on bad URLs
-            raise SettlementError(f"not a usable AMQP URL {self.where}: {type(exc).__name__}",
-                                  retryable=False, adapter=self.name) from None
-        self._params.socket_timeout = timeout
-        self._params.blocked_connection_timeout = timeout
-        self._params.connection_attempts = 1
+        self._pika, self._failures, self.where, self._params = connection_parameters(
+            url, timeout, self.name)
         self.ledger = ledger
         self.queue_prefix = queue_prefix
         self.scope = scope
