@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 
 import pytest
 
 from iso20022 import schemas, synth
-from iso20022.errors import UnsafeXMLError
-from iso20022.validation import validate_xsd
+from iso20022.errors import UnsafeXMLError, UnsupportedMessageError
+from iso20022.validation import Status, validate, validate_xsd
 from iso20022.validation.xsd import check_xsd
 
 from support import CORPUS, SHARED, corpus_rows, require_corpus, small_pacs008
 
-_ROWS = [r for r in corpus_rows() if not r[1].startswith("head.")]
+_ROWS = corpus_rows()  # every sample with an XSD verdict, head.001 headers included
 
 
 @pytest.fixture
@@ -40,8 +41,11 @@ def test_corpus_samples_validate_as_the_index_says(row: tuple[str, str, bool] | 
     require_corpus()
     assert row is not None
     path, mid, valid = row
-    # INDEX.md judged the Document alone (its notes give the AppHdr result).
-    issue = check_xsd(CORPUS / path, message=mid, app_header=False).issue
+    # INDEX.md judged the Document alone (its notes give the AppHdr result);
+    # a head.001 sample is its AppHdr.
+    checked = check_xsd(CORPUS / path, message=mid, app_header=False)
+    issue = checked.issue
+    assert str(checked.message_id) == mid
     if valid:
         assert issue is None, f"{path}: {issue}"
     else:
@@ -133,3 +137,73 @@ def test_enveloped_message_validates_its_document_and_app_header(shared_schemas:
     issue = validate_xsd(bad_header)
     assert issue is not None and issue.path == "/Envelope/AppHdr/BizMsgId"
     assert check_xsd(bad_header, app_header=False).issue is None
+
+
+def _app_header_rows() -> list[object]:
+    """(path, head.001 id, valid) of every sample whose INDEX notes judge an enveloped AppHdr."""
+    index = CORPUS / "INDEX.md"
+    if not index.exists():
+        return [pytest.param(None, id="no-corpus")]
+    rows = re.findall(r"^\| `([^`]+)` \| \S+ \| .*?contains AppHdr "
+                      r"(head\.\d{3}\.\d{3}\.\d{2}): (valid|invalid)",
+                      index.read_text(encoding="utf-8"), re.M)
+    assert len(rows) > 200, "the INDEX notes format changed"
+    return [pytest.param((p, h, v == "valid"), id=p) for p, h, v in rows]
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("row", _app_header_rows())
+def test_enveloped_app_headers_validate_as_the_index_notes_say(
+        row: tuple[str, str, bool] | None, shared_schemas: None) -> None:
+    require_corpus()
+    assert row is not None
+    path, head_id, valid = row
+    checked = check_xsd(CORPUS / path, message=head_id)
+    assert str(checked.message_id) == head_id
+    if valid:
+        assert checked.issue is None, f"{path}: {checked.issue}"
+    else:
+        issue = checked.issue
+        assert issue is not None and issue.code == "FF01" and issue.rule == "xsd", issue
+        assert issue.path and "/AppHdr" in issue.path and issue.line, issue
+
+
+_HEADER = b"""<?xml version="1.0" encoding="UTF-8"?>
+<AppHdr xmlns="urn:iso:std:iso:20022:tech:xsd:head.001.001.02">
+  <Fr><FIId><FinInstnId><BICFI>BANKDEFFXXX</BICFI></FinInstnId></FIId></Fr>
+  <To><FIId><FinInstnId><BICFI>BANKFRPPXXX</BICFI></FinInstnId></FIId></To>
+  <BizMsgIdr>B-1</BizMsgIdr>
+  <MsgDefIdr>pacs.008.001.08</MsgDefIdr>
+  <CreDt>2026-11-25T10:00:00Z</CreDt>
+</AppHdr>
+"""
+
+
+def test_a_standalone_app_header_is_validated_against_its_schema(shared_schemas: None) -> None:
+    checked = check_xsd(_HEADER)
+    assert (str(checked.message_id), checked.issue) == ("head.001.001.02", None)
+    bad = _HEADER.replace(b"<BizMsgIdr>B-1</BizMsgIdr>", b"")
+    issue = validate_xsd(io.BytesIO(bad))
+    assert issue is not None and (issue.code, issue.rule) == ("FF01", "xsd")
+    assert issue.path == "/AppHdr/MsgDefIdr" and issue.line == 6 and "BizMsgIdr" in issue.text
+    # The service answers a header-only file as unusable input, without raising.
+    verdict = validate(_HEADER)
+    assert verdict.status is Status.RJCT and verdict.message_type == "head.001.001.02"
+    assert [(i.code, i.rule) for i in verdict.issues] == [("FF01", "xml")]
+
+
+def test_asking_for_the_app_header_of_a_file_without_one_is_a_typed_error() -> None:
+    with pytest.raises(UnsupportedMessageError, match="AppHdr"):
+        check_xsd(_DOC, message="head.001.001.02")
+    with pytest.raises(UnsupportedMessageError):  # no Document and no AppHdr
+        validate_xsd(b'<?xml version="1.0"?><Other xmlns="urn:example"><A/></Other>')
+
+
+def test_an_envelope_with_an_app_header_validates_the_header_when_asked(
+        shared_schemas: None) -> None:
+    env = synth.pacs008(1, version="pacs.008.001.08", seed=3)
+    checked = check_xsd(env, message="head.001.001.02")
+    assert (str(checked.message_id), checked.issue) == ("head.001.001.02", None)
+    bad = env.replace(b"<BizMsgIdr>", b"<BizMsgId>", 1).replace(b"</BizMsgIdr>", b"</BizMsgId>", 1)
+    issue = check_xsd(bad, message="head.001.001.02").issue
+    assert issue is not None and issue.path == "/Envelope/AppHdr/BizMsgId"

@@ -40,7 +40,7 @@ from lxml import etree
 
 from .._source import CHUNK, Input, Sniffed, Source, open_input, read_head
 from ..catalog import message_id_of
-from ..errors import SchemaError
+from ..errors import SchemaError, UnsupportedMessageError
 from ..limits import DEFAULT_LIMITS, Limits
 from ..msgid import MessageId
 from ..schemas import load_schema
@@ -103,19 +103,32 @@ def check_xsd(
 
     ``app_header=False`` leaves an envelope's AppHdr unchecked (the Document only).
     """
+    requested = MessageId.parse(message) if isinstance(message, str) else message
+    unsupported: UnsupportedMessageError | None = None
     with open_input(source, limits) as stream:
-        head, sniffed = read_head(stream, limits)
-        found = message_id_of(sniffed, stream.name)
-        mid = MessageId.parse(message) if isinstance(message, str) else (message or found)
-        schema = load_schema(mid)
-        if sniffed.root != "Document":
-            return SchemaCheck(found, _validate_envelope(stream, head, sniffed, schema,
-                                                         app_header))
         try:
-            located = _stream(stream, head, schema)
-        except _NotWellFormed as exc:
-            return SchemaCheck(found, Issue(code="FF01", rule="xml", text=exc.message,
-                                            line=exc.line, column=exc.column))
+            head, sniffed = read_head(stream, limits)
+            found = message_id_of(sniffed, stream.name)
+        except UnsupportedMessageError as exc:
+            unsupported = exc
+        if unsupported is None and (requested is None or requested.area != "head"):
+            schema = load_schema(requested or found)
+            if sniffed.root != "Document":
+                return SchemaCheck(found, _validate_envelope(stream, head, sniffed, schema,
+                                                             app_header))
+            try:
+                located = _stream(stream, head, schema)
+            except _NotWellFormed as exc:
+                return SchemaCheck(found, Issue(code="FF01", rule="xml", text=exc.message,
+                                                line=exc.line, column=exc.column))
+    if unsupported is not None or (requested is not None and requested.area == "head"):
+        # No ISO Document, or the AppHdr asked for (head.001): a business
+        # application header validated on its own.
+        alone = _check_app_header_file(source, requested)
+        if alone is None:
+            assert unsupported is not None  # a head.001 request always gets an answer
+            raise unsupported
+        return alone
     if located is None:
         return SchemaCheck(found, None)
     message_text, position, fallback_line = located
@@ -433,13 +446,103 @@ def _validate_envelope(stream: Input, head: bytes, sniffed: Sniffed,
     for element, checker in targets:
         if element is None or checker is None:
             continue
-        if not checker.validate(element):
-            log: Any = checker.error_log
-            first: Any = log.filter_from_errors()[0]
-            at: int | None = first.line or _line_of(element)
-            return Issue(code="FF01", rule=_RULE, text=first.message, line=at,
-                         path=_element_path(element, first.path))
+        issue = _validate_element(element, checker)
+        if issue is not None:
+            return issue
     return None
+
+
+def _validate_element(element: Any, checker: etree.XMLSchema) -> Issue | None:
+    """Validate one element (a Document or an AppHdr) of a parsed tree; its first error."""
+    if checker.validate(element):
+        return None
+    log: Any = checker.error_log
+    first: Any = log.filter_from_errors()[0]
+    at: int | None = first.line or _line_of(element)
+    return Issue(code="FF01", rule=_RULE, text=first.message, line=at,
+                 path=_element_path(element, first.path))
+
+
+def _check_app_header_file(source: Source, requested: MessageId | None) -> SchemaCheck | None:
+    """A business application header (head.001) validated against its own schema.
+
+    For a file holding no ISO ``Document`` (a standalone ``AppHdr``, or one
+    beside a non-ISO payload) and for an explicit head.001 ``message``: the
+    first ``AppHdr`` in an ISO head.001 namespace is validated, against the
+    ``requested`` schema or the one its namespace names.  The file was
+    sniffed first (DOCTYPE refused) and is parsed whole, bounded by
+    :data:`ENVELOPE_MAX_BYTES`.  None when ``requested`` is None and the
+    input cannot be read again, is not well-formed or holds no such AppHdr
+    (the caller's error stands).  Raises ``UnsupportedMessageError`` when a
+    head.001 message was asked for and there is no AppHdr.
+    """
+    data = _read_again(source)
+    if data is None:
+        if requested is None:
+            return None
+        raise UnsupportedMessageError("the input cannot be read again to validate its AppHdr")
+    if len(data) > ENVELOPE_MAX_BYTES:
+        if requested is None:
+            return None
+        return SchemaCheck(requested, Issue(
+            code="FF01", rule=_RULE, path="/AppHdr",
+            text=f"a business application header file over {ENVELOPE_MAX_BYTES} bytes "
+                 "is not accepted"))
+    parser = etree.XMLParser(no_network=True, load_dtd=False, resolve_entities=False,
+                             huge_tree=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        if requested is None:
+            return None
+        return SchemaCheck(requested, Issue(code="FF01", rule="xml", text=exc.msg,
+                                            line=exc.position[0] or None,
+                                            column=exc.position[1] or None))
+    header = next((e for e in root.iter("{*}AppHdr")
+                   if _head_id(etree.QName(e).namespace) is not None), None)
+    if header is None:
+        if requested is None:
+            return None
+        raise UnsupportedMessageError(f"no {requested} AppHdr element found",
+                                      file=_name_of(source), path="/AppHdr")
+    mid = requested or _head_id(etree.QName(header).namespace)
+    assert mid is not None
+    return SchemaCheck(mid, _validate_element(header, load_schema(mid)))
+
+
+def _head_id(namespace: str | None) -> MessageId | None:
+    mid = MessageId.from_namespace(namespace or "")
+    return mid if mid is not None and mid.area == "head" else None
+
+
+def _read_again(source: Source) -> bytes | None:
+    """The whole input from its start (at most one chunk past the envelope bound)."""
+    try:
+        chunks = _chunks(source)
+    except OSError:
+        return None
+    if chunks is None:
+        return None
+    data = bytearray()
+    try:
+        for chunk in chunks:
+            data += chunk
+            if len(data) > ENVELOPE_MAX_BYTES:
+                break
+    except OSError:
+        return None
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+    return bytes(data)
+
+
+def _name_of(source: Source) -> str | None:
+    if isinstance(source, str | os.PathLike):
+        return os.fspath(source)
+    name = getattr(source, "name", None)
+    return name if isinstance(name, str) else None
 
 
 def _app_header_schema(namespace: str | None) -> etree.XMLSchema | None:
@@ -468,8 +571,16 @@ def _element_path(validated: Any, libxml2_path: str | None) -> str:
         except etree.XPathError:
             hits = []
         found = hits[0] if isinstance(hits, list) and hits else validated
-    names = [etree.QName(e).localname for e in (*reversed(list(found.iterancestors())), found)]
-    return "/" + "/".join(names)
+    parts = []
+    for element in (*reversed(list(found.iterancestors())), found):
+        local = etree.QName(element).localname
+        if local in _RECORD_TAGS:  # indexed as the streaming check indexes them
+            parent = element.getparent()
+            siblings = [] if parent is None else [
+                e for e in parent if isinstance(e.tag, str) and etree.QName(e).localname == local]
+            local = f"{local}[{siblings.index(element) + 1 if siblings else 1}]"
+        parts.append(local)
+    return "/" + "/".join(parts)
 
 
 def _line_of(element: Any) -> int | None:
