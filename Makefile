@@ -18,13 +18,14 @@ install: $(STAMP)
 
 # The main job on embedded defaults: generate a demo partner drop (several partners,
 # pain.001 and pacs.008, the example drop's bad files) into $(DEMO)/drop and run the
-# file-drop service over it once: reports, archive/rejected, ledger and file outbox.
+# file-drop service over it once, two instances (one per core) sharing the drop:
+# reports, archive/rejected, ledger and file outbox.
 run: $(STAMP)
 	$(VENV)/bin/iso20022 --version
 	rm -rf $(DEMO)
 	$(PY) -m iso20022.dropbox.demo $(DEMO)/drop
 	cp examples/drop/bad-* examples/drop/statement-* $(DEMO)/drop/inbox/
-	$(VENV)/bin/iso20022 process $(DEMO)/drop --once --min-age 0 2>$(DEMO)/service.log \
+	$(VENV)/bin/iso20022 process $(DEMO)/drop --workers 2 --min-age 0 2>$(DEMO)/service.log \
 		|| test $$? -le 1
 	$(VENV)/bin/iso20022 status $(DEMO)/drop
 	@echo "reports in $(DEMO)/drop/reports/, inputs in $(DEMO)/drop/archive/ and rejected/,"
@@ -39,8 +40,12 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check iso20022 tests benchmarks
 	$(VENV)/bin/mypy
 
+# Every benchmark of the project (the huge cases too: about an hour on two cores), then
+# one table: rate, MB/s, peak RSS and the ratio to the best peer of each group.
 bench: $(STAMP)
-	$(PY) -m pytest benchmarks -q
+	mkdir -p .benchmarks
+	$(PY) -m pytest benchmarks -q -p no:cacheprovider --benchmark-quiet \
+		--benchmark-json=.benchmarks/bench.json
 
 clean:
 	rm -rf $(VENV) build *.egg-info iso20022/_speedups/*.so ext/*.c

@@ -94,3 +94,81 @@ class Documents:
             else:
                 self._cache[key] = _pain001(int(key.removeprefix("pain001-")), self._tmp)
         return self._cache[key]
+
+
+# -- the one table of `make bench` ----------------------------------------------------------
+
+_CLEAR_REFS = Path("/proc/self/clear_refs")
+_UNITS = ("transactions", "transfers", "requests", "rejected")
+_LABELS = {"transactions": "tx/s", "transfers": "transfers/s", "requests": "req/s",
+           "rejected": "rejected/s"}
+
+
+def reset_peak_rss() -> bool:
+    """Reset this process's peak RSS (Linux ``VmHWM``); False where that is not possible."""
+    try:
+        _CLEAR_REFS.write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def peak_rss_mb() -> float | None:
+    """This process's peak RSS in MiB since the last :func:`reset_peak_rss` (Linux)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+@dataclass(frozen=True)
+class Row:
+    """One benchmark in the summary table."""
+
+    group: str
+    name: str
+    unit: str
+    rate: float | None  # units per second
+    mb_per_s: float | None
+    peak_rss_mb: float | None
+    correct: object
+
+
+def summary_rows(benchmarks: list[tuple[str, str, float, dict[str, object]]]) -> list[Row]:
+    """Rows from ``(group, name, mean seconds, extra_info)`` of each benchmark."""
+    rows = []
+    for group, name, mean, info in benchmarks:
+        unit = next((u for u in _UNITS if isinstance(info.get(u), int | float)), "")
+        given = info.get(f"{unit}_per_s")
+        rate = (float(given) if isinstance(given, int | float) else
+                float(info[unit]) / mean if unit and mean else None)  # type: ignore[arg-type]
+        nbytes = info.get("bytes")
+        if not isinstance(nbytes, int | float) and isinstance(info.get("mb"), int | float):
+            nbytes = float(info["mb"]) * 1e6  # type: ignore[arg-type]
+        mbs = float(nbytes) / mean / 1e6 if isinstance(nbytes, int | float) and nbytes \
+            and mean else None
+        peak = info.get("peak_rss_mb")
+        rows.append(Row(group, name, unit, rate, mbs,
+                        float(peak) if isinstance(peak, int | float) else None,
+                        info.get("correct")))
+    return sorted(rows, key=lambda r: (r.group, -(r.rate or 0.0), r.name))
+
+
+def summary_table(rows: list[Row]) -> list[str]:
+    """The lines of one table: rate, MB/s, peak RSS and, per group, the ratio of each
+    case's rate to the best other case's in the same group (the peers of this run)."""
+    lines = [f"{'group':58} {'case':36} {'rate':>20} {'MB/s':>8} {'peak MiB':>9} "
+             f"{'vs best peer':>12} correct"]
+    for row in rows:
+        peers = [r.rate for r in rows if r.group == row.group and r is not row and r.rate]
+        ratio = f"{row.rate / max(peers):12.2f}" if row.rate and peers else f"{'-':>12}"
+        rate = f"{row.rate:,.0f} {_LABELS.get(row.unit, '/s')}" if row.rate else "-"
+        mbs = f"{row.mb_per_s:8.1f}" if row.mb_per_s else f"{'-':>8}"
+        peak = f"{row.peak_rss_mb:9.0f}" if row.peak_rss_mb else f"{'-':>9}"
+        lines.append(f"{row.group[:58]:58} {row.name[:36]:36} {rate:>20} {mbs} {peak} "
+                     f"{ratio} {row.correct}")
+    return lines

@@ -17,20 +17,16 @@ from __future__ import annotations
 
 import argparse
 import logging
-import multiprocessing
 import os
-import signal
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import replace
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 
-from ..errors import Iso20022Error
-from .config import DropConfig, load_config
-from .service import DropService, FileResult, Progress, RunReport
+from .config import load_config
+from .pool import serve, serve_workers
+from .service import DropService, FileResult, Progress
 
 __all__ = ["add_dropbox_commands"]
 
@@ -50,8 +46,9 @@ def add_dropbox_commands(sub: Any) -> None:
         p.add_argument("--min-age", type=float, metavar="SECONDS",
                        help="take files unchanged for this long (default 1)")
         p.add_argument("-q", "--quiet", action="store_true", help="no structured log on stderr")
-        p.add_argument("--workers", type=int, default=1, metavar="N",
-                       help="instances in child processes, e.g. one per core (default 1)")
+        p.add_argument("--workers", type=int, metavar="N",
+                       help="instances in child processes, e.g. one per core (default: the "
+                            "configuration's workers, 1)")
         if name == "process":
             p.add_argument("--once", action="store_true", help="one round, then stop")
         p.set_defaults(func=_cmd_run, mode=name)
@@ -83,27 +80,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
         log.removeHandler(handler)
 
 
-def _serve(config: DropConfig, mode: str, once: bool) -> RunReport:
-    """One instance's rounds (in this process): until stopped, empty, or once."""
-    total = RunReport()
-    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
-    with DropService(config, on_file=_say, progress=_tty_progress()) as service, \
-            _restoring(handlers):
-        service.install_signals()
-        if mode == "watch":
-            return service.watch()
-        while True:
-            r = service.run_once()
-            for res in r.results:
-                total.add(res)
-            total.recovered += r.recovered
-            total.retry_later += r.retry_later
-            total.deliveries_sent += r.deliveries_sent
-            if once or not r.files or service.stopping.is_set():
-                break
-    return total
-
-
 def _tty_progress() -> Callable[[str], Progress] | None:
     """A tqdm bar per file on an interactive terminal; None when piped, in CI or without
     the 'progress' extra."""
@@ -121,74 +97,22 @@ def _tty_progress() -> Callable[[str], Progress] | None:
     return bar
 
 
-def _worker(config: DropConfig, mode: str, once: bool, out: Any) -> None:
-    try:
-        out.put(_serve(config, mode, once))
-    except Exception as exc:  # reported by the parent as one line
-        out.put(f"{config.instance}: {type(exc).__name__}: {exc}")
-
-
-def _serve_workers(config: DropConfig, mode: str, once: bool, workers: int) -> RunReport:
-    """``workers`` instances in child processes (one per core), SIGTERM forwarded to them."""
-    ctx = multiprocessing.get_context("fork")
-    out = ctx.SimpleQueue()
-    procs = [ctx.Process(target=_worker, name=f"{config.instance}-{i + 1}",
-                         args=(replace(config, instance=f"{config.instance}-{i + 1}"), mode,
-                               once, out)) for i in range(workers)]
-    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
-
-    def forward(signum: int, frame: object) -> None:
-        for p in procs:
-            if p.pid is not None and p.is_alive():
-                os.kill(p.pid, signal.SIGTERM)
-
-    with _restoring(handlers):
-        signal.signal(signal.SIGTERM, forward)
-        signal.signal(signal.SIGINT, forward)
-        for p in procs:
-            p.start()
-        results = [out.get() for _ in procs]
-        for p in procs:
-            p.join()
-    total = RunReport()
-    for r in results:
-        if isinstance(r, str):
-            raise DropboxWorkerError(r)
-        for res in r.results:
-            total.add(res)
-        total.recovered += r.recovered
-        total.retry_later += r.retry_later
-        total.deliveries_sent += r.deliveries_sent
-    return total
-
-
 def _run(args: argparse.Namespace) -> int:
     config = load_config(args.config, drop=args.drop,
                          overrides={"instance": args.instance, "min_age": args.min_age})
-    if args.workers > 1:
-        total = _serve_workers(config, args.mode, bool(getattr(args, "once", False)),
-                               args.workers)
+    once = bool(getattr(args, "once", False))
+    workers = args.workers if args.workers is not None else config.workers
+    if workers > 1:
+        total = serve_workers(config, workers, mode=args.mode, once=once, on_file=_say)
     else:
-        total = _serve(config, args.mode, bool(getattr(args, "once", False)))
+        total = serve(config, mode=args.mode, once=once, on_file=_say,
+                      progress=_tty_progress())
     print(f"{total.files} files: {total.accepted} archived, {total.rejected} rejected "
           f"({total.duplicates} duplicates), {total.recovered} recovered, "
           f"{total.retry_later} left for a later try; {total.transactions} transactions; "
           f"{total.deliveries_sent} deliveries sent", flush=True)
     whole = all(r.status in ("ACCP", "ACTC") for r in total.results)
     return EXIT_OK if whole and not total.retry_later else EXIT_REJECTED
-
-
-class DropboxWorkerError(Iso20022Error):
-    """A worker process of ``--workers`` failed (its error, one line)."""
-
-
-@contextmanager
-def _restoring(handlers: dict[signal.Signals, Any]) -> Iterator[None]:
-    try:
-        yield
-    finally:
-        for signum, handler in handlers.items():
-            signal.signal(signum, handler)
 
 
 def _cmd_status(args: argparse.Namespace) -> int:

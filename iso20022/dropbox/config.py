@@ -18,6 +18,26 @@ Example file::
     poll_interval = 1.0    # watch: seconds between scans
     instance = "dropbox-1" # this instance's name (relay leases, journal owner)
     metrics_port = 9420    # Prometheus metrics (needs prometheus_client); off by default
+    workers = 2            # instances in child processes (a pool over files; default 1)
+    open_timeout = 60.0    # seconds to keep trying a locked / unreachable ledger at start
+
+    [directories]          # the drop's folders, relative to the drop (or absolute);
+    inbox = "inbox"        # all on one file system (files move by rename)
+    processing = "processing"
+    archive = "archive"
+    rejected = "rejected"
+    reports = "reports"
+
+    [limits]               # input limits (iso20022.Limits), on by default
+    max_bytes = 4294967296
+    max_depth = 64
+    max_text_bytes = 262144
+    max_prolog_bytes = 65536
+
+    [adapters.amqp]        # needed when a route names the amqp adapter
+    url = "amqp://guest:guest@127.0.0.1:5672/"
+    queue_prefix = "payments."
+    timeout = 10.0
 
 Example:
     >>> cfg = load_config(None, drop="drop")
@@ -34,10 +54,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Iso20022Error
+from ..limits import DEFAULT_LIMITS, Limits
 from ..route import Routes
 from ..validation import RULE_SETS
 
-__all__ = ["DEFAULT_ROUTES", "ConfigError", "DropConfig", "load_config"]
+__all__ = ["DEFAULT_ROUTES", "FOLDERS", "AmqpSettings", "ConfigError", "DropConfig",
+           "load_config"]
 
 
 class ConfigError(Iso20022Error, ValueError):
@@ -127,6 +149,18 @@ charge_bearer = "SHAR"
 
 
 @dataclass(frozen=True, slots=True)
+class AmqpSettings:
+    """The ``[adapters.amqp]`` table: where the ``amqp`` adapter publishes."""
+
+    url: str
+    queue_prefix: str = ""
+    timeout: float = 10.0
+
+
+FOLDERS = ("inbox", "processing", "archive", "rejected", "reports")
+
+
+@dataclass(frozen=True, slots=True)
 class DropConfig:
     """The service's settings (see the module docstring for each key)."""
 
@@ -142,31 +176,41 @@ class DropConfig:
     instance: str = field(default_factory=lambda: f"dropbox@{socket.gethostname()}")
     metrics_port: int | None = None
     relay_batch: int = 50  # outbox rows per relay round (bodies of bulk files are MBs)
+    workers: int = 1
+    open_timeout: float = 60.0
+    directories: dict[str, Path] = field(default_factory=dict)  # folder -> path (overrides)
+    limits: Limits = DEFAULT_LIMITS
+    amqp: AmqpSettings | None = None
+
+    def folder(self, name: str) -> Path:
+        """The path of the drop folder ``name`` (``inbox``, ``processing``, ``archive``,
+        ``rejected``, ``reports``)."""
+        return self.directories.get(name, self.drop / name)
 
     @property
     def inbox(self) -> Path:
         """Where partners drop files."""
-        return self.drop / "inbox"
+        return self.folder("inbox")
 
     @property
     def processing(self) -> Path:
         """Where claimed files wait while they are processed."""
-        return self.drop / "processing"
+        return self.folder("processing")
 
     @property
     def archive(self) -> Path:
         """Accepted and partly accepted files."""
-        return self.drop / "archive"
+        return self.folder("archive")
 
     @property
     def rejected(self) -> Path:
         """Rejected files (and duplicates)."""
-        return self.drop / "rejected"
+        return self.folder("rejected")
 
     @property
     def reports(self) -> Path:
         """One pain.002 / pacs.002 status report per file."""
-        return self.drop / "reports"
+        return self.folder("reports")
 
     def load_routes(self) -> Routes:
         """The routes: the configured file, else :data:`DEFAULT_ROUTES`.
@@ -174,12 +218,19 @@ class DropConfig:
         Raises: RouteConfigError.  Example: ``cfg.load_routes().by_name("sepa-sct")``
         """
         if self.routes_file is not None:
-            return Routes.load(self.routes_file)
-        return Routes.from_dict(tomllib.loads(DEFAULT_ROUTES))
+            routes = Routes.load(self.routes_file)
+        else:
+            routes = Routes.from_dict(tomllib.loads(DEFAULT_ROUTES))
+        if self.amqp is None and any(r.adapter == "amqp" for r in routes):
+            raise ConfigError(f"{self.routes_file}: a route names the amqp adapter, and the "
+                              "configuration has no [adapters.amqp] url")
+        return routes
 
 
 _KEYS = {"data_dir", "ledger", "outbox", "routes", "rules", "our_bic", "min_age",
-         "poll_interval", "instance", "metrics_port", "relay_batch"}
+         "poll_interval", "instance", "metrics_port", "relay_batch", "workers",
+         "open_timeout", "directories", "limits", "adapters"}
+_LIMITS = ("max_bytes", "max_depth", "max_text_bytes", "max_prolog_bytes")
 
 
 def load_config(path: str | Path | None, *, drop: str | Path,
@@ -227,7 +278,7 @@ def load_config(path: str | Path | None, *, drop: str | Path,
         raise ConfigError(f"{path}: rules must be one of {', '.join(RULE_SETS)}, not {rules!r}")
     numbers: dict[str, Any] = {}
     for key, kind in (("min_age", float), ("poll_interval", float), ("relay_batch", int),
-                      ("metrics_port", int)):
+                      ("metrics_port", int), ("workers", int), ("open_timeout", float)):
         if key in raw:
             value = raw[key]
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
@@ -239,8 +290,62 @@ def load_config(path: str | Path | None, *, drop: str | Path,
             if not isinstance(raw[key], str) or not raw[key]:
                 raise ConfigError(f"{path}: {key} must be a non-empty string")
             extra[key] = raw[key]
+    if numbers.get("workers", 1) < 1:
+        raise ConfigError(f"{path}: workers must be at least 1")
     routes = raw.get("routes")
     return DropConfig(drop=drop_dir, data_dir=data_dir, ledger=ledger,
                       outbox=path_of("outbox", data_dir / "outbox"),
                       routes_file=path_of("routes", Path()) if routes is not None else None,
-                      rules=rules, **numbers, **extra)
+                      rules=rules, directories=_directories(raw, path, drop_dir),
+                      limits=_limits(raw, path), amqp=_amqp(raw, path), **numbers, **extra)
+
+
+def _table(raw: dict[str, Any], key: str, path: object, known: tuple[str, ...]
+           ) -> dict[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: {key} must be a table ([{key}])")
+    unknown = sorted(set(value) - set(known))
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) in [{key}]: {', '.join(unknown)}")
+    return value
+
+
+def _directories(raw: dict[str, Any], path: object, drop: Path) -> dict[str, Path]:
+    table = _table(raw, "directories", path, FOLDERS)
+    out: dict[str, Path] = {}
+    for name, value in table.items():
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{path}: directories.{name} must be a path")
+        out[name] = Path(value) if Path(value).is_absolute() else drop / value
+    chosen = [out.get(name, drop / name) for name in FOLDERS]
+    if len({p.resolve() for p in chosen}) != len(FOLDERS):
+        raise ConfigError(f"{path}: directories must be five different folders")
+    return out
+
+
+def _limits(raw: dict[str, Any], path: object) -> Limits:
+    table = _table(raw, "limits", path, _LIMITS)
+    for name, value in table.items():
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{path}: limits.{name} must be a whole number")
+    try:
+        return Limits(**table) if table else DEFAULT_LIMITS
+    except ValueError as exc:
+        raise ConfigError(f"{path}: limits: {exc}") from None
+
+
+def _amqp(raw: dict[str, Any], path: object) -> AmqpSettings | None:
+    adapters = _table(raw, "adapters", path, ("amqp",))
+    if "amqp" not in adapters:
+        return None
+    table = _table(adapters, "amqp", path, ("url", "queue_prefix", "timeout"))
+    url, prefix, timeout = table.get("url"), table.get("queue_prefix", ""), table.get(
+        "timeout", 10.0)
+    if not isinstance(url, str) or not url.startswith(("amqp://", "amqps://")):
+        raise ConfigError(f"{path}: adapters.amqp.url must be an amqp:// URL")
+    if not isinstance(prefix, str):
+        raise ConfigError(f"{path}: adapters.amqp.queue_prefix must be a string")
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise ConfigError(f"{path}: adapters.amqp.timeout must be a positive number")
+    return AmqpSettings(url=url, queue_prefix=prefix, timeout=float(timeout))

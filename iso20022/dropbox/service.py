@@ -55,6 +55,8 @@ from ..keys import message_key, transfer_key
 from ..parse import parse
 from ..records import MessageHeader, Transfer
 from ..settle import Delivery, FileAdapter, Ledger, LedgerAdapter, Relay
+from ..settle.amqp import AmqpAdapter
+from ..settle.protocol import Adapter
 from ..validation import Issue, MessageVerdict, check, validate
 from .claim import (
     Claim,
@@ -68,7 +70,7 @@ from .config import DropConfig
 from .journal import Journal
 from .metrics import Metrics
 
-__all__ = ["BATCH", "DropService", "FileResult", "RunReport"]
+__all__ = ["BATCH", "DropService", "FileResult", "RunReport", "open_ledger"]
 
 BATCH = 10_000
 PROGRESS_EVERY = 1_000  # transactions between two updates of a progress bar
@@ -131,6 +133,35 @@ class RunReport:
             self.rejected += 1
 
 
+def open_ledger(target: str, *, timeout: float,
+                sleep: Callable[[float], None] = time.sleep) -> tuple[Ledger, Journal]:
+    """Open (and migrate) the ledger and its journal, waiting out retryable failures.
+
+    Instances starting side by side on one new SQLite file create and migrate
+    it at the same moment, and a PostgreSQL server may be restarting: a
+    retryable SettlementError (locked, busy, unreachable) is tried again, with
+    pauses growing to 2 s, until ``timeout`` seconds have passed.
+    Returns: the ledger and the journal on its database.  Raises: SettlementError
+    (a permanent one at once; the last retryable one after ``timeout``).
+    Example: ``ledger, journal = open_ledger("drop/data/ledger.sqlite", timeout=60)``
+    """
+    deadline = time.monotonic() + timeout
+    pause = 0.05
+    while True:
+        ledger: Ledger | None = None
+        try:
+            ledger = Ledger.open(target)
+            return ledger, Journal(ledger.db)
+        except SettlementError as exc:
+            if ledger is not None:
+                ledger.close()
+            if not exc.retryable or time.monotonic() + pause > deadline:
+                raise
+            log.warning("ledger %s: %s; trying again in %.2f s", target, exc, pause)
+        sleep(pause)
+        pause = min(pause * 2, 2.0)
+
+
 def _report_bytes(verdict: MessageVerdict, created: datetime, sender: str) -> tuple[bytes, str]:
     try:
         version = report_version_for(verdict.message_type)
@@ -156,12 +187,14 @@ class DropService:
                   config.reports):
             d.mkdir(parents=True, exist_ok=True)
         self.routes = config.load_routes()
-        self.ledger = Ledger.open(config.ledger)
+        self.ledger, self.journal = open_ledger(config.ledger, timeout=config.open_timeout)
         try:
-            self.journal = Journal(self.ledger.db)
-            self.relay = Relay(self.ledger, [FileAdapter(config.outbox),
-                                             LedgerAdapter(self.ledger)],
-                               owner=config.instance, lease=60.0)
+            adapters: list[Adapter] = [FileAdapter(config.outbox), LedgerAdapter(self.ledger)]
+            if config.amqp is not None:
+                adapters.append(AmqpAdapter(config.amqp.url,
+                                            queue_prefix=config.amqp.queue_prefix,
+                                            timeout=config.amqp.timeout))
+            self.relay = Relay(self.ledger, adapters, owner=config.instance, lease=60.0)
             self.metrics = (Metrics(config.metrics_port) if config.metrics_port is not None
                             else None)
         except BaseException:
@@ -175,6 +208,7 @@ class DropService:
         """Close the ledger (and stop serving metrics)."""
         if self.metrics is not None:
             self.metrics.close()
+        self.relay.close()
         self.ledger.close()
 
     def __enter__(self) -> DropService:
@@ -197,7 +231,7 @@ class DropService:
             remove_stale_temporaries(d)
         for row in self.journal.files("decided"):
             if (row.place is not None and not (self.config.processing / row.id).exists()
-                    and (self.config.drop / row.place / row.id).exists()):
+                    and (self.config.folder(row.place) / row.id).exists()):
                 self.journal.done(row.id)
         self._recovered = True
 
@@ -307,10 +341,10 @@ class DropService:
             created = datetime.fromisoformat(str(row.report_created))
             data, _ = _report_bytes(verdict, created, cfg.our_bic)
             write_atomic(cfg.reports / row.report, data)
-            restore(c, cfg.drop / row.place / c.id)
+            restore(c, cfg.folder(row.place) / c.id)
             self.journal.done(c.id)
         elif (cfg.processing / c.id).exists():  # done, but the move was not seen: finish it
-            restore(c, cfg.drop / row.place / c.id)
+            restore(c, cfg.folder(row.place) / c.id)
         seconds = time.perf_counter() - start
         result = FileResult(
             id=c.id, name=row.name, status=str(row.status), place=row.place,
@@ -333,7 +367,7 @@ class DropService:
                                            MessageHeader | None]:
         """The verdict, the accepted transfers (None: more than one batch, read them
         again) and the message header."""
-        checked = check(c.readable_path, rules=self.config.rules)
+        checked = check(c.readable_path, rules=self.config.rules, limits=self.config.limits)
         kept: list[Transfer] | None = []
         header: MessageHeader | None = None
         bar = self.progress(c.original_name) if self.progress is not None else None
@@ -356,7 +390,8 @@ class DropService:
         bad_payments = {p.index for p in verdict.payments if p.issues}
         if kept is None:
             bad_keys = {tx.key for tx in verdict.rejected}
-            source: Iterable[Transfer] = (t for t in parse(c.readable_path)
+            source: Iterable[Transfer] = (t for t in parse(c.readable_path,
+                                                           limits=self.config.limits)
                                           if transfer_key(t) not in bad_keys)
         else:
             source = kept
@@ -389,8 +424,8 @@ class DropService:
     def _verdict_again(self, c: Claim, duplicate_of: str | None,
                        detail: str | None) -> MessageVerdict:
         """The verdict the journal decided on, computed again (validation is pure)."""
-        verdict = replace(validate(c.readable_path, rules=self.config.rules),
-                          file=c.original_name)
+        verdict = replace(validate(c.readable_path, rules=self.config.rules,
+                                   limits=self.config.limits), file=c.original_name)
         if duplicate_of is not None:
             return _as_duplicate(verdict, duplicate_of)
         if detail:

@@ -105,7 +105,7 @@ def check_drop(drop: Path, files: dict[str, bytes], ledger_target: str) -> dict[
     assert set(keys) == expected
     assert counts["pending"] == 0 and counts["failed"] == 0
     assert counts["sent"] == len(outbox_rows)
-    in_files = Counter()
+    in_files: Counter[tuple[str, str]] = Counter()
     outbox = drop / "data" / "outbox"
     for f in sorted(outbox.glob("*/*.xml")):
         if not f.name.startswith("."):
