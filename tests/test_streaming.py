@@ -68,3 +68,16 @@ def test_line_numbers_stay_exact_past_line_65535() -> None:
         for _ in range(t.source.index + 1):
             start = data.index(b"<CdtTrfTxInf>", start + 1)
         assert t.source.line == data.count(b"\n", 0, start) + 1
+
+
+def test_whitespace_between_closed_blocks_does_not_pile_up_past_line_65535() -> None:
+    """Closed blocks leave with the whitespace after them: the parent's text stays small.
+
+    Past line 65534 the twin feeds line by line; a block removed as soon as it
+    closed left the following newline to pile up in its parent's text, so a big
+    file broke the text limit (and memory grew with it).
+    """
+    from iso20022.limits import Limits
+
+    transfers = list(iso20022.parse(big_pacs008(70_000), limits=Limits(max_text_bytes=1024)))
+    assert len(transfers) == 70_000

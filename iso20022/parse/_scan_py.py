@@ -372,11 +372,16 @@ def scan(stream: Input, head: bytes, sniffed: Sniffed, spec: MessageSpec,
                 walker.start(elem, line or elem.sourceline)
             else:
                 yield from walker.end(elem)
-                # Constant memory: nothing of a closed element is needed any more.
-                parent = elem.getparent()
+                # Constant memory: nothing of a closed element is needed any more.  It
+                # stays in the tree (emptied) until its next sibling closes, so the
+                # whitespace after it becomes its tail and leaves with it: removed at
+                # once, that whitespace would pile up in the parent's text (past the
+                # text limit on a big enough file).
                 elem.clear()
+                parent = elem.getparent()
                 if parent is not None:
-                    parent.remove(elem)
+                    while elem.getprevious() is not None:
+                        del parent[0]
 
     data = head
     try:
