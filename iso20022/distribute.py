@@ -104,12 +104,12 @@ def _on_dask(fn: Callable[[T], R], items: Sequence[T], scheduler: object) -> lis
             "a Dask scheduler was given but the 'distributed' package is not installed "
             "(pip install 'iso20022[dask]')") from exc
     owned = not isinstance(scheduler, Client)
+    connect: Any = Client  # distributed is untyped
     try:
-        client = Client(scheduler, set_as_default=False) if owned else scheduler
+        client: Any = connect(scheduler, set_as_default=False) if owned else scheduler
     except (OSError, TimeoutError, ValueError) as exc:
         raise ConfigurationError(
             f"cannot reach the Dask scheduler {_address(scheduler)}: {exc}") from exc
-    assert isinstance(client, Client)
     try:
         futures = client.map(fn, list(items), pure=False)
         try:
