@@ -307,7 +307,8 @@ def test_duplicate_transfer_keys_are_refused() -> None:
 def test_load_transfers_reads_the_ledger() -> None:
     with Ledger.open(":memory:") as ledger:
         entries = (Entry(transfer_key="k1", amount=Decimal("10.00"), currency="EUR",
-                         end_to_end_id="E1", uetr="u1", debtor_account=IBAN),
+                         end_to_end_id="E1", uetr="u1", debtor_account=IBAN,
+                         msg_id="PAIN1", pmt_inf_id="P1", value_date=date(2026, 12, 3)),
                    Entry(transfer_key="k2", amount=Decimal("0.10"), currency="EUR",
                          end_to_end_id="E2"))
         ledger.record([Delivery(key="d1", route="sepa", adapter="file", rail="sepa",
@@ -318,9 +319,12 @@ def test_load_transfers_reads_the_ledger() -> None:
         k1, k2 = rows
         assert (k1.amount, k1.currency, k1.state, k1.uetr, k1.end_to_end_id, k1.msg_id,
                 k1.debtor_account) == (Decimal("10.00"), "EUR", "settled", "u1", "E1",
-                                       "PACS1", IBAN)
-        assert k1.value_date is not None and k2.value_date is None
+                                       "PAIN1", IBAN)
+        assert (k1.pmt_inf_id, k1.value_date) == ("P1", date(2026, 12, 3))
+        assert k2.value_date is None and k2.msg_id is None
         assert k2.pmt_inf_id is None and k2.acct_svcr_ref is None
+        assert [r.transfer_key for r in load_transfers(ledger, accounts=(IBAN,))] == ["k1"]
+        assert load_transfers(ledger, accounts=()) == []
         assert [r.transfer_key for r in load_transfers(ledger.db, states=("routed",))] == [
             "k2"]
         assert load_transfers(ledger, states=()) == []

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 from ..keys import message_key, transfer_key
 from ..records import Account, Transfer
@@ -51,11 +51,15 @@ def _account_id(account: Account | None) -> str | None:
     return account.other_id.id if account.other_id is not None else None
 
 
-def _entry(transfer: Transfer, key: str, uetr: str | None) -> Entry:
+def _entry(transfer: Transfer, key: str, uetr: str | None, value_date: date) -> Entry:
+    payment = transfer.payment
     return Entry(transfer_key=key, amount=transfer.amount.amount,
                  currency=transfer.amount.currency, end_to_end_id=transfer.end_to_end_id,
                  uetr=uetr, debtor_account=_account_id(transfer.debtor_account),
-                 creditor_account=_account_id(transfer.creditor_account))
+                 creditor_account=_account_id(transfer.creditor_account),
+                 msg_id=transfer.message.message_id,
+                 pmt_inf_id=payment.payment_information_id if payment is not None else None,
+                 value_date=value_date)
 
 
 def _key(route: Route, keys: Iterable[str]) -> str:
@@ -67,8 +71,8 @@ def _delivery(route: Route, out: Outbound, transfers: list[Transfer]) -> Deliver
     headers = {"settlement_date": out.settlement_date.isoformat()}
     if out.to_bic:
         headers["to"] = out.to_bic
-    entries = tuple(_entry(t, k, u) for t, k, u in zip(transfers, out.transfer_keys, out.uetrs,
-                                                        strict=True))
+    entries = tuple(_entry(t, k, u, out.settlement_date)
+                    for t, k, u in zip(transfers, out.transfer_keys, out.uetrs, strict=True))
     return Delivery(key=_key(route, out.transfer_keys), route=route.name, adapter=route.adapter,
                     rail=route.rail, message_id=out.message_id, message_type=out.message_type,
                     body=out.body, headers=headers, entries=entries)
@@ -132,5 +136,5 @@ def _book(route: Route, members: list[Transfer], created: datetime | None) -> De
     return Delivery(key=_key(route, keys), route=route.name, adapter=route.adapter,
                     rail=route.rail, message_id=outbound_id("BK", when.date(), route.rail, *keys),
                     message_type="book", body=b"",
-                    entries=tuple(_entry(t, k, t.uetr) for t, k in zip(members, keys,
-                                                                         strict=True)))
+                    entries=tuple(_entry(t, k, t.uetr, settlement_date(t, when))
+                                  for t, k in zip(members, keys, strict=True)))

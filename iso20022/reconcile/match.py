@@ -101,8 +101,8 @@ class LedgerTransfer:
     state: str = "settled"
     uetr: str | None = None
     end_to_end_id: str | None = None
-    msg_id: str | None = None  # the message that carried it (outbox message_id)
-    pmt_inf_id: str | None = None  # its PmtInf, when the ledger keeps it
+    msg_id: str | None = None  # the source message's GrpHdr/MsgId (pain.001 / pacs.008)
+    pmt_inf_id: str | None = None  # its PmtInf/PmtInfId (pain.001)
     acct_svcr_ref: str | None = None  # the bank's reference, when the ledger keeps it
     value_date: date | None = None  # value / settlement date, when known
     debtor_account: str | None = None  # IBAN (or other id) of the debtor's account
@@ -538,27 +538,6 @@ def check_balances(entries: Iterable[StatementEntry], /, *,
 
 # -- the ledger side -------------------------------------------------------------------------
 
-# LedgerTransfer field -> the transfers columns that may hold it, first found wins
-_OPTIONAL = {
-    "uetr": ("uetr",),
-    "end_to_end_id": ("end_to_end_id",),
-    "msg_id": ("msg_id", "message_id"),
-    "pmt_inf_id": ("pmt_inf_id", "payment_information_id"),
-    "acct_svcr_ref": ("acct_svcr_ref", "account_servicer_reference"),
-    "value_date": ("value_date", "settlement_date"),
-    "debtor_account": ("debtor_account",),
-    "creditor_account": ("creditor_account",),
-}
-
-
-def _columns(db: Database, table: str) -> set[str]:
-    if db.dialect == "postgresql":
-        rows = db.execute("SELECT column_name FROM information_schema.columns"
-                          " WHERE table_name = ? AND table_schema = current_schema()", (table,))
-        return {str(r[0]) for r in rows}
-    return {str(r[1]) for r in db.execute(f"PRAGMA table_info({table})")}
-
-
 def _date(value: object) -> date | None:
     if value is None or value == "":
         return None
@@ -568,62 +547,44 @@ def _date(value: object) -> date | None:
 
 
 def load_transfers(source: Ledger | Database, /, *,
-                   states: Sequence[str] | None = None) -> list[LedgerTransfer]:
+                   states: Sequence[str] | None = None,
+                   accounts: Sequence[str] | None = None) -> list[LedgerTransfer]:
     """Read the ledger's transfers as :class:`LedgerTransfer` rows, in key order.
 
-    Takes: a :class:`~iso20022.settle.ledger.Ledger` (or its database) and,
-    optionally, the states to keep (e.g. ``("sent", "settled")``).  Reads the
-    ``transfers`` columns that exist: keys, amount, currency, state, UETR,
-    EndToEndId, accounts, and MsgId / PmtInfId / AcctSvcrRef / value date where
-    the schema keeps them.  When ``transfers`` has no message id, the MsgId is
-    the ``outbox`` row's ``message_id``; when it has no value date, the date of
-    the ``settled`` transition is the settlement date.
+    Takes: a :class:`~iso20022.settle.ledger.Ledger` (or its migrated database)
+    and, optionally, the states to keep (e.g. ``("sent", "settled")``) and the
+    accounts (debtor or creditor account) whose transfers to read.  Reads keys,
+    amount, currency, state, UETR, EndToEndId, accounts, and the source MsgId,
+    PmtInfId and value date (ledger migration 3; ``None`` for transfers recorded
+    before it).  The ledger keeps no bank reference, so ``acct_svcr_ref`` is None.
     Returns: the transfers.  Raises: SettlementError when the database fails.
     Example: ``load_transfers(Ledger.open("ledger.sqlite"), states=("settled",))``
     """
     db = source.db if isinstance(source, Ledger) else source
-    have = _columns(db, "transfers")
-    select = ["t.transfer_key", "t.amount", "t.currency", "t.state"]
-    fields: list[str] = []
-    joins: list[str] = []
-    for name, candidates in _OPTIONAL.items():
-        column = next((c for c in candidates if c in have), None)
-        if column is not None:
-            select.append(f"t.{column}")
-            fields.append(name)
-        elif name == "msg_id" and {"adapter", "rail", "delivery_key"} <= have and \
-                "message_id" in _columns(db, "outbox"):
-            select.append("o.message_id")
-            fields.append(name)
-            joins.append("LEFT JOIN outbox o ON o.adapter = t.adapter AND o.rail = t.rail"
-                         " AND o.delivery_key = t.delivery_key")
-        elif name == "value_date" and {"transfer_key", "to_state", "at"} <= _columns(
-                db, "transitions"):
-            select.append("s.at")
-            fields.append(name)
-            joins.append("LEFT JOIN transitions s ON s.transfer_key = t.transfer_key"
-                         " AND s.to_state = 'settled'")
-    sql = f"SELECT {', '.join(select)} FROM transfers t {' '.join(joins)}"
+    sql = ("SELECT transfer_key, amount, currency, state, uetr, end_to_end_id, msg_id,"
+           " pmt_inf_id, value_date, debtor_account, creditor_account FROM transfers")
     params: tuple[str, ...] = ()
+    where: list[str] = []
     if states is not None:
         if not states:
             return []
-        sql += f" WHERE t.state IN ({', '.join('?' * len(states))})"
-        params = tuple(states)
-    sql += " ORDER BY t.transfer_key"
-    out = []
-    for row in db.execute(sql, params):
-        values: dict[str, object] = dict(zip(fields, row[4:], strict=True))
-        out.append(LedgerTransfer(
-            transfer_key=str(row[0]), amount=Decimal(str(row[1])), currency=str(row[2]),
-            state=str(row[3]),
-            uetr=_text(values.get("uetr")), end_to_end_id=_text(values.get("end_to_end_id")),
-            msg_id=_text(values.get("msg_id")), pmt_inf_id=_text(values.get("pmt_inf_id")),
-            acct_svcr_ref=_text(values.get("acct_svcr_ref")),
-            value_date=_date(values.get("value_date")),
-            debtor_account=_text(values.get("debtor_account")),
-            creditor_account=_text(values.get("creditor_account"))))
-    return out
+        where.append(f"state IN ({', '.join('?' * len(states))})")
+        params += tuple(states)
+    if accounts is not None:
+        if not accounts:
+            return []
+        marks = ", ".join("?" * len(accounts))
+        where.append(f"(debtor_account IN ({marks}) OR creditor_account IN ({marks}))")
+        params += tuple(accounts) * 2
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY transfer_key"
+    return [LedgerTransfer(
+        transfer_key=str(row[0]), amount=Decimal(str(row[1])), currency=str(row[2]),
+        state=str(row[3]), uetr=_text(row[4]), end_to_end_id=_text(row[5]),
+        msg_id=_text(row[6]), pmt_inf_id=_text(row[7]), value_date=_date(row[8]),
+        debtor_account=_text(row[9]), creditor_account=_text(row[10]))
+        for row in db.execute(sql, params)]
 
 
 def _text(value: object) -> str | None:

@@ -35,7 +35,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
@@ -51,15 +51,17 @@ from .protocol import Delivery, Entry, Outcome
 __all__ = ["Claimed", "Ledger", "TransferRow", "Transition"]
 
 _CURRENCY = re.compile(r"[A-Z]{3}\Z")
-_STATES = ("routed", "sent", "settled", "rejected")
+_STATES = ("routed", "sent", "settled", "rejected", "returned")
 _TEXT = ("transfer_key", "delivery_key", "adapter", "rail", "route", "end_to_end_id", "uetr")
 _TRANSFER_COLUMNS = (*((name, "text") for name in _TEXT), ("amount", "numeric"),
                      *((name, "text") for name in ("currency", "debtor_account",
                                                    "creditor_account", "state", "created_at",
-                                                   "updated_at")))
+                                                   "updated_at", "msg_id", "pmt_inf_id",
+                                                   "value_date")))
 _TRANSITION_COLUMNS = tuple((name, "text") for name in (
     "transfer_key", "to_state", "from_state", "at", "detail"))
-_NEXT = {"routed": ("sent", "rejected", "settled"), "sent": ("settled", "rejected")}
+_NEXT = {"routed": ("sent", "rejected", "settled"), "sent": ("settled", "rejected"),
+         "settled": ("returned",)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,19 +114,31 @@ def _check_entry(delivery: Delivery, entry: Entry) -> None:
                               retryable=False)
 
 
-def _entries_json(entries: Sequence[Entry]) -> bytes:
-    return orjson.dumps([
-        {"transfer_key": e.transfer_key, "amount": str(e.amount), "currency": e.currency,
-         "end_to_end_id": e.end_to_end_id, "uetr": e.uetr, "debtor_account": e.debtor_account,
-         "creditor_account": e.creditor_account}
-        for e in entries])
+def _entries_json(entries: Sequence[Entry], *, references: bool = True) -> bytes:
+    """The entries as stored; ``references=False`` leaves out what statements quote back
+    (MsgId, PmtInfId, value date), which the digest does not cover: they follow from
+    the source transfers the delivery key already pins, and deliveries recorded
+    before the ledger kept them must still compare equal."""
+    rows: list[dict[str, str | None]] = []
+    for e in entries:
+        row = {"transfer_key": e.transfer_key, "amount": str(e.amount), "currency": e.currency,
+               "end_to_end_id": e.end_to_end_id, "uetr": e.uetr,
+               "debtor_account": e.debtor_account, "creditor_account": e.creditor_account}
+        if references:
+            row["msg_id"] = e.msg_id
+            row["pmt_inf_id"] = e.pmt_inf_id
+            row["value_date"] = e.value_date.isoformat() if e.value_date is not None else None
+        rows.append(row)
+    return orjson.dumps(rows)
 
 
 def _entries_from(text: str | bytes) -> tuple[Entry, ...]:
     return tuple(
         Entry(transfer_key=e["transfer_key"], amount=Decimal(e["amount"]),
               currency=e["currency"], end_to_end_id=e["end_to_end_id"], uetr=e["uetr"],
-              debtor_account=e["debtor_account"], creditor_account=e["creditor_account"])
+              debtor_account=e["debtor_account"], creditor_account=e["creditor_account"],
+              msg_id=e.get("msg_id"), pmt_inf_id=e.get("pmt_inf_id"),
+              value_date=date.fromisoformat(e["value_date"]) if e.get("value_date") else None)
         for e in orjson.loads(text))
 
 
@@ -201,7 +215,7 @@ class Ledger:
             for d in batch:
                 headers = orjson.dumps(dict(d.headers), option=orjson.OPT_SORT_KEYS)
                 entries = _entries_json(d.entries)
-                digest = _digest(d, headers, entries)
+                digest = _digest(d, headers, _entries_json(d.entries, references=False))
                 inserted = db.changes(
                     "INSERT INTO outbox (adapter, rail, delivery_key, route, message_id,"
                     " message_type, body, headers, entries, digest, state, attempts,"
@@ -231,7 +245,9 @@ class Ledger:
             "transfers", _TRANSFER_COLUMNS,
             [(e.transfer_key, d.key, d.adapter, d.rail, d.route, e.end_to_end_id, e.uetr,
               str(e.amount), e.currency, e.debtor_account, e.creditor_account,
-              "routed", stamp, stamp) for e in d.entries],
+              "routed", stamp, stamp, e.msg_id, e.pmt_inf_id,
+              e.value_date.isoformat() if e.value_date is not None else None)
+             for e in d.entries],
             on_conflict="ON CONFLICT (transfer_key) DO NOTHING")
         (count,), = db.execute(
             "SELECT COUNT(*) FROM transfers WHERE adapter = ? AND rail = ? AND delivery_key = ?",
@@ -406,7 +422,8 @@ class Ledger:
         return sorted(steps, key=lambda t: (t.at, order[t.to_state]))
 
     def states(self) -> dict[str, int]:
-        """Transfers per state, e.g. ``{"routed": 0, "sent": 5, "settled": 0, "rejected": 1}``."""
+        """Transfers per state, e.g. ``{"routed": 0, "sent": 5, "settled": 0, "rejected": 1,
+        "returned": 0}``."""
         counts = dict.fromkeys(_STATES, 0)
         for state, n in self.db.execute("SELECT state, COUNT(*) FROM transfers GROUP BY state"):
             counts[str(state)] = int(n)

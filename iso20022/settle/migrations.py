@@ -15,7 +15,7 @@ they compare as strings and read back unchanged.
 
 Example:
     >>> [m.version for m in MIGRATIONS]
-    [1, 2]
+    [1, 2, 3]
 """
 
 from __future__ import annotations
@@ -39,11 +39,18 @@ class Migration:
     version: int
     name: str
     sql: str
+    sqlite: str | None = None  # SQLite's own template, where the dialects must differ
+    rebuilds: bool = False  # SQLite: rebuilds a referenced table (foreign keys off, checked)
 
     @property
     def checksum(self) -> str:
-        """sha256 of the template: an applied migration must never change."""
-        return hashlib.sha256(self.sql.encode()).hexdigest()
+        """sha256 of the template(s): an applied migration must never change."""
+        text = self.sql if self.sqlite is None else f"{self.sql}\x1f{self.sqlite}"
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def template(self, dialect: str) -> str:
+        """The SQL template for ``dialect`` ("sqlite" or "postgresql")."""
+        return self.sqlite if dialect == "sqlite" and self.sqlite is not None else self.sql
 
 
 _V1 = """
@@ -139,9 +146,71 @@ DROP INDEX outbox_pending;
 CREATE INDEX outbox_claim ON outbox (state, id)
 """
 
+# Reconciliation: each transfer keeps the source message's MsgId, its PmtInfId
+# and its value (settlement) date, which bank statements quote back; a matched
+# statement entry is kept per transfer (``reconciliations``), and a returned
+# transfer gets a state of its own.  SQLite cannot change a CHECK constraint in
+# place, so there the transfers table is rebuilt (the documented procedure:
+# foreign keys off, copy, drop, rename, foreign_key_check; see ``migrate``).
+_V3_RECONCILIATIONS = """
+CREATE TABLE reconciliations (
+    transfer_key  TEXT PRIMARY KEY REFERENCES transfers (transfer_key),
+    state         TEXT NOT NULL CHECK (state IN ('settled', 'returned')),
+    rule          TEXT NOT NULL,
+    entry_ref     TEXT NOT NULL,
+    return_ref    TEXT,
+    reason        TEXT,
+    statement     TEXT NOT NULL,
+    account       TEXT,
+    reconciled_at TEXT NOT NULL
+);
+CREATE INDEX transfers_batch ON transfers (msg_id, pmt_inf_id);
+CREATE INDEX transfers_debtor ON transfers (debtor_account);
+CREATE INDEX transfers_creditor ON transfers (creditor_account)
+"""
+_V3 = """
+ALTER TABLE transfers ADD COLUMN msg_id TEXT;
+ALTER TABLE transfers ADD COLUMN pmt_inf_id TEXT;
+ALTER TABLE transfers ADD COLUMN value_date TEXT;
+ALTER TABLE transfers DROP CONSTRAINT transfers_state_check;
+ALTER TABLE transfers ADD CONSTRAINT transfers_state_check
+    CHECK (state IN ('routed', 'sent', 'settled', 'rejected', 'returned'));
+""" + _V3_RECONCILIATIONS
+_V3_SQLITE = """
+CREATE TABLE transfers_v3 (
+    transfer_key     TEXT PRIMARY KEY,
+    delivery_key     TEXT NOT NULL,
+    adapter          TEXT NOT NULL,
+    rail             TEXT NOT NULL,
+    route            TEXT NOT NULL,
+    end_to_end_id    TEXT NOT NULL,
+    uetr             TEXT,
+    amount           {decimal} NOT NULL,
+    currency         CHAR(3) NOT NULL,
+    debtor_account   TEXT,
+    creditor_account TEXT,
+    state            TEXT NOT NULL
+        CHECK (state IN ('routed', 'sent', 'settled', 'rejected', 'returned')),
+    created_at       TEXT NOT NULL,
+    updated_at       TEXT NOT NULL,
+    msg_id           TEXT,
+    pmt_inf_id       TEXT,
+    value_date       TEXT
+);
+INSERT INTO transfers_v3 (transfer_key, delivery_key, adapter, rail, route, end_to_end_id,
+    uetr, amount, currency, debtor_account, creditor_account, state, created_at, updated_at)
+    SELECT transfer_key, delivery_key, adapter, rail, route, end_to_end_id, uetr, amount,
+    currency, debtor_account, creditor_account, state, created_at, updated_at FROM transfers;
+DROP TABLE transfers;
+ALTER TABLE transfers_v3 RENAME TO transfers;
+CREATE INDEX transfers_delivery ON transfers (adapter, rail, delivery_key);
+""" + _V3_RECONCILIATIONS
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "transfers, transitions, outbox, idempotency keys, accounts, postings", _V1),
     Migration(2, "outbox claimed in id order", _V2),
+    Migration(3, "transfers keep MsgId, PmtInfId, value date; returned; reconciliations",
+              _V3, sqlite=_V3_SQLITE, rebuilds=True),
 )
 
 _TYPES = {
@@ -172,28 +241,46 @@ def migrate(db: Database, migrations: tuple[Migration, ...] = MIGRATIONS) -> lis
     applied: list[int] = []
     known = {m.version: m for m in migrations}
     for migration in migrations:
-        with db.transaction():
-            if db.dialect == "postgresql":
-                db.execute("SELECT pg_advisory_xact_lock(?)", (_LOCK_ID,))
-            done = {int(v): c for v, c in db.execute(
-                "SELECT version, checksum FROM schema_migrations")}
-            newer = sorted(set(done) - set(known))
-            if newer:
-                raise SettlementError(
-                    f"{db.where}: ledger schema version {newer[-1]} is newer than this code "
-                    f"(knows up to {max(known)})", retryable=False)
-            if migration.version in done:
-                if done[migration.version] != migration.checksum:
-                    raise SettlementError(
-                        f"{db.where}: applied migration {migration.version} "
-                        f"({migration.name}) differs from this code's", retryable=False)
-                continue
-            sql = migration.sql.format(**_TYPES[db.dialect])
-            for statement in sql.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            db.execute("INSERT INTO schema_migrations (version, name, checksum, applied_at)"
-                       " VALUES (?, ?, ?, ?)",
-                       (migration.version, migration.name, migration.checksum, now()))
-            applied.append(migration.version)
+        rebuild = migration.rebuilds and db.dialect == "sqlite"
+        if rebuild:  # a no-op inside a transaction: set before it, restored after
+            db.execute("PRAGMA foreign_keys=OFF")
+        try:
+            _apply(db, migration, known, applied, check_keys=rebuild)
+        finally:
+            if rebuild:
+                db.execute("PRAGMA foreign_keys=ON")
     return applied
+
+
+def _apply(db: Database, migration: Migration, known: dict[int, Migration],
+           applied: list[int], *, check_keys: bool) -> None:
+    with db.transaction():
+        if db.dialect == "postgresql":
+            db.execute("SELECT pg_advisory_xact_lock(?)", (_LOCK_ID,))
+        done = {int(v): c for v, c in db.execute(
+            "SELECT version, checksum FROM schema_migrations")}
+        newer = sorted(set(done) - set(known))
+        if newer:
+            raise SettlementError(
+                f"{db.where}: ledger schema version {newer[-1]} is newer than this code "
+                f"(knows up to {max(known)})", retryable=False)
+        if migration.version in done:
+            if done[migration.version] != migration.checksum:
+                raise SettlementError(
+                    f"{db.where}: applied migration {migration.version} "
+                    f"({migration.name}) differs from this code's", retryable=False)
+            return
+        sql = migration.template(db.dialect).format(**_TYPES[db.dialect])
+        for statement in sql.split(";"):
+            if statement.strip():
+                db.execute(statement)
+        if check_keys:
+            broken = db.execute("PRAGMA foreign_key_check")
+            if broken:
+                raise SettlementError(
+                    f"{db.where}: migration {migration.version} would break "
+                    f"{len(broken)} foreign keys, e.g. {tuple(broken[0])}", retryable=False)
+        db.execute("INSERT INTO schema_migrations (version, name, checksum, applied_at)"
+                   " VALUES (?, ?, ?, ?)",
+                   (migration.version, migration.name, migration.checksum, now()))
+        applied.append(migration.version)

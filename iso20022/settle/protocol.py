@@ -9,7 +9,8 @@ idempotently, keyed by ``Delivery.key``: settling a delivery it has already
 settled reports ``duplicate`` and changes nothing.
 
 Example:
-    >>> from decimal import Decimal
+    >>> from datetime import date
+from decimal import Decimal
     >>> e = Entry(transfer_key="k", amount=Decimal("1.00"), currency="EUR")
     >>> e.amount
     Decimal('1.00')
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Literal, Protocol
 
@@ -36,6 +38,10 @@ class Entry:
     uetr: str | None = None
     debtor_account: str | None = None  # IBAN or other id
     creditor_account: str | None = None  # IBAN or other id
+    # what bank statements quote back, kept for reconciliation (not part of the digest)
+    msg_id: str | None = None  # the source message's GrpHdr/MsgId
+    pmt_inf_id: str | None = None  # the source PmtInf/PmtInfId (pain.001)
+    value_date: date | None = None  # the settlement (value) date
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -75,7 +75,8 @@ def test_record_writes_transfers_transitions_and_outbox_in_one_go(
     deliveries = make_deliveries(transfers[:10], adapter="file", per=3)
     assert ledger.record(deliveries) == 4
     assert ledger.outbox_counts() == {"pending": 4, "sent": 0, "failed": 0}
-    assert ledger.states() == {"routed": 10, "sent": 0, "settled": 0, "rejected": 0}
+    assert ledger.states() == {"routed": 10, "sent": 0, "settled": 0, "rejected": 0,
+                              "returned": 0}
     for t in transfers[:10]:
         row = ledger.transfer(transfer_key(t))
         assert row is not None
@@ -218,3 +219,95 @@ def test_processes_opening_one_new_sqlite_ledger_at_once_all_succeed(tmp_path: P
         for round_ in range(20):
             path = str(tmp_path / f"ledger-{round_}.sqlite")
             assert list(pool.map(_open_and_count, [path] * 6)) == [len(MIGRATIONS)] * 6
+
+
+def test_migration_3_keeps_a_version_2_ledger_and_its_foreign_keys(
+        ledger_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """A ledger written by the release before reconciliation: the rebuild of ``transfers``
+    (SQLite) or its altered constraint (PostgreSQL) keeps every row and reference."""
+    import secrets
+
+    if ledger_kind == "sqlite":
+        target, schema = str(tmp_path / "v2.sqlite"), None
+    else:
+        target, schema = request.getfixturevalue("postgres_url"), f"t_{secrets.token_hex(6)}"
+    old = Database.open(target, schema=schema)
+    try:
+        assert migrate(old, MIGRATIONS[:2]) == [1, 2]
+        old.execute("INSERT INTO transfers (transfer_key, delivery_key, adapter, rail, route,"
+                    " end_to_end_id, uetr, amount, currency, debtor_account, creditor_account,"
+                    " state, created_at, updated_at) VALUES ('t1', 'd1', 'file', 'r', 'route',"
+                    " 'E2E-1', NULL, '12345678901234567.89', 'EUR', 'DE89370400440532013000',"
+                    " NULL, 'sent', 'x', 'x')")
+        old.execute("INSERT INTO transitions (transfer_key, to_state, from_state, at, detail)"
+                    " VALUES ('t1', 'sent', 'routed', 'x', 'relay')")
+        old.close()
+        ledger = Ledger.open(target, schema=schema)
+        db = ledger.db
+        versions = [int(v) for (v,) in db.execute(
+            "SELECT version FROM schema_migrations ORDER BY version")]
+        assert versions == [m.version for m in MIGRATIONS]
+        row = ledger.transfer("t1")
+        assert row is not None and row.amount == Decimal("12345678901234567.89")
+        assert row.state == "sent" and row.end_to_end_id == "E2E-1"
+        assert db.execute("SELECT msg_id, pmt_inf_id, value_date FROM transfers") == [
+            (None, None, None)]
+        assert [t.to_state for t in ledger.transitions("t1")] == ["sent"]
+        with pytest.raises(SettlementError):  # the foreign key still holds
+            db.execute("INSERT INTO transitions (transfer_key, to_state, from_state, at,"
+                       " detail) VALUES ('nobody', 'sent', 'routed', 'x', 'x')")
+        assert ledger.advance(["t1"], "settled") == 1
+        assert ledger.advance(["t1"], "returned", detail="camt.053 AC04") == 1
+        assert ledger.states()["returned"] == 1
+        with pytest.raises(SettlementError, match="not allowed"):
+            ledger.advance(["t1"], "settled")  # a return is final
+        ledger.close()
+    finally:
+        if schema is not None:
+            import psycopg
+
+            with psycopg.connect(target, autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def test_transfers_keep_the_references_statements_quote_back(ledger: Ledger) -> None:
+    """Planned deliveries carry each transfer's source MsgId, PmtInfId and value date
+    into the ledger, where reconciliation meets them in bank statements."""
+    import iso20022
+    from iso20022 import synth
+    from iso20022.build.pacs008 import settlement_date
+    from iso20022.build.plan import plan
+    from iso20022.route import Routes
+
+    sources = list(iso20022.parse(synth.pain001(12, seed=7)))
+    book = {"name": "on-us", "adapter": "ledger", "rail": "book", "format": "book"}
+    ledger.record(plan(sources, Routes.from_dict({"default": book}), our_bic="HANSDEHHXXX"))
+    rows = ledger.db.execute("SELECT transfer_key, msg_id, pmt_inf_id, value_date"
+                             " FROM transfers")
+    by_key = {transfer_key(t): t for t in sources}
+    assert sorted(k for k, *_ in rows) == sorted(by_key)
+    for key, msg_id, pmt_inf_id, value_date in rows:
+        source = by_key[key]
+        assert source.payment is not None
+        assert msg_id == source.message.message_id
+        assert pmt_inf_id == source.payment.payment_information_id
+        assert value_date == settlement_date(source, source.message.creation_date_time
+                                             ).isoformat()
+
+
+def test_a_delivery_recorded_without_references_is_the_same_delivery_with_them(
+        ledger: Ledger) -> None:
+    """Deliveries recorded before the ledger kept MsgId / PmtInfId / value date compare
+    equal to the same delivery planned now (the digest leaves those out)."""
+    from datetime import date
+
+    bare = money_delivery("d", "1.50")
+    (entry,) = bare.entries
+    full = dataclasses.replace(bare, entries=(dataclasses.replace(
+        entry, msg_id="M1", pmt_inf_id="P1", value_date=date(2026, 12, 3)),))
+    assert ledger.record([bare]) == 1
+    assert ledger.record([full]) == 0  # the same delivery: skipped, not a conflict
+    changed = dataclasses.replace(bare, entries=(dataclasses.replace(
+        entry, amount=Decimal("1.51")),))
+    with pytest.raises(SettlementError, match="other content"):
+        ledger.record([changed])
