@@ -4,8 +4,12 @@ Contract: :func:`map_tasks` applies a module-level function to each item and
 returns the results in the order of the items.  Where it runs:
 
 - ``scheduler=None``: a local :class:`~concurrent.futures.ProcessPoolExecutor`
-  of ``workers`` processes (default: the machine's cores); with ``workers=1``,
-  or a single item, in this process (no pickling, no pool start-up);
+  of ``workers`` processes (default: the machine's cores), spawned: fresh
+  interpreters with this process's environment (``ISO20022_NO_EXTENSIONS``
+  holds) but not its in-memory state, and no fork of a process with threads
+  (a Dask client's event loop), which can deadlock the child; with
+  ``workers=1``, or a single item, in this process (no pickling, no pool
+  start-up);
 - ``scheduler="tcp://host:port"`` (or a ``distributed.Client`` / ``LocalCluster``
   object): Dask distributed, the tasks submitted through a client of that
   scheduler and gathered.  ``distributed`` is the ``dask`` extra; asking for a
@@ -13,7 +17,10 @@ returns the results in the order of the items.  Where it runs:
 
 The function and the items must pickle (records, paths and tuples do).  A task
 that raises re-raises the same exception here, the first in item order; the
-others are still awaited (or cancelled on Dask) so nothing runs on unseen.
+other tasks are still awaited first, so nothing runs on unseen.  In this
+process (``workers=1``) the first exception stops the loop.  How long a Dask
+client waits for its scheduler is Dask's ``distributed.comm.timeouts.connect``
+(``DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=5s``).
 
 Example:
     >>> map_tasks(len, ["a", "bb"], workers=1)
@@ -22,9 +29,10 @@ Example:
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
 from .errors import Iso20022Error
@@ -69,51 +77,72 @@ def map_tasks(fn: Callable[[T], R], items: Sequence[T], /, *, scheduler: object 
     """Apply ``fn`` to every item, locally or on Dask; results in item order.
 
     Takes: a picklable module-level function, the items, and either a Dask
-    ``scheduler`` (address, Client or cluster) or a number of local ``workers``.
+    ``scheduler`` (address, Client or cluster) or a number of local ``workers``
+    (ignored with a scheduler: the cluster has its own).
     Returns: ``[fn(item) for item in items]``, computed in parallel.
-    Raises: what a task raised; ConfigurationError for an unusable scheduler.
+    Raises: what a task raised (the first in item order); ConfigurationError
+    for ``workers`` below 1 or an unusable scheduler.
+    Example: ``map_tasks(str.upper, ["a", "b"], workers=2)`` -> ``['A', 'B']``
     """
+    if workers is not None and workers < 1:
+        raise ConfigurationError(f"workers must be at least 1, not {workers}")
     if scheduler is not None:
         return _on_dask(fn, items, scheduler)
     count = workers if workers is not None else default_workers()
-    if count < 1:
-        raise ConfigurationError(f"workers must be at least 1, not {count}")
     if count == 1 or len(items) <= 1:
         return [fn(item) for item in items]
-    with ProcessPoolExecutor(max_workers=min(count, len(items))) as pool:
-        futures = [pool.submit(fn, item) for item in items]
-        first: BaseException | None = None
-        results: list[Any] = []
-        for future in futures:
-            try:
-                results.append(future.result())
-            except BaseException as exc:  # re-raised below, the first in item order
-                if first is None:
-                    first = exc
-                results.append(None)
-        if first is not None:
-            raise first
-        return results
+    with ProcessPoolExecutor(max_workers=min(count, len(items)),
+                             mp_context=multiprocessing.get_context("spawn")) as pool:
+        return _in_order([pool.submit(fn, item) for item in items])
+
+
+def _in_order(futures: Sequence[Future[R]]) -> list[R]:
+    """The results of finished-or-running futures, after all of them ended; the first
+    exception in their order is raised."""
+    first: BaseException | None = None
+    results: list[Any] = []
+    for future in futures:
+        try:
+            results.append(future.result())
+        except BaseException as exc:  # re-raised below: the first in item order
+            if first is None:
+                first = exc
+            results.append(None)
+    if first is not None:
+        raise first
+    return results
 
 
 def _on_dask(fn: Callable[[T], R], items: Sequence[T], scheduler: object) -> list[R]:
     try:
-        from distributed import Client
+        import distributed
     except ImportError as exc:
         raise ConfigurationError(
             "a Dask scheduler was given but the 'distributed' package is not installed "
             "(pip install 'iso20022[dask]')") from exc
-    owned = not isinstance(scheduler, Client)
-    connect: Any = Client  # distributed is untyped
+    dask: Any = distributed  # partly annotated: its calls are untyped for mypy
+    if isinstance(scheduler, str):
+        try:  # before Client(): a Client refused its address stays half-open until exit
+            dask.comm.get_address_host_port(scheduler)
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"not a Dask scheduler address (tcp://host:port): {scheduler!r}: {exc}") from exc
+    owned = not isinstance(scheduler, dask.Client)
     try:
-        client: Any = connect(scheduler, set_as_default=False) if owned else scheduler
+        client: Any = dask.Client(scheduler, set_as_default=False) if owned else scheduler
     except (OSError, TimeoutError, ValueError) as exc:
         raise ConfigurationError(
             f"cannot reach the Dask scheduler {_address(scheduler)}: {exc}") from exc
     try:
         futures = client.map(fn, list(items), pure=False)
         try:
-            return list(client.gather(futures))
+            # gather's own error is the first failure it sees, not the first in item order:
+            # wait for every result, then raise the first failure in order
+            results = client.gather(futures, errors="skip")
+            for future in futures:
+                if future.status != "finished":
+                    future.result()  # raises the task's exception, with its traceback
+            return list(results)
         except BaseException:
             client.cancel(futures)
             raise
