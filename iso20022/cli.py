@@ -290,9 +290,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the JSON Schema of a transfer record")
     p.set_defaults(func=_cmd_schema)
 
+    from .batch import add_batch_command
     from .validation.cli import add_validate_command
 
     add_validate_command(sub)
+    add_batch_command(sub)
 
     from .dropbox.cli import add_dropbox_commands
 
