@@ -342,6 +342,19 @@ def _code(target: str) -> str:
     return "FF01"
 
 
+def _events_before_error(parser: etree.XMLPullParser, closing: bool) -> list[tuple[str, Any]]:
+    """The events a syntax error left unread, those ``_Walker.replay`` must follow.
+
+    When ``close()`` finds the document cut short, libxml2 (2.14 on) hands out an
+    ``end`` event for every element still open, as if it had been closed: the
+    input never closed them (their text may be cut, their required children
+    missing), so only what was really parsed counts, and ``feed()`` has already
+    parsed every complete tag before the end of the input.
+    """
+    events: list[tuple[str, Any]] = list(parser.read_events())
+    return [pair for pair in events if pair[0] != "end"] if closing else events
+
+
 _POSITION_SUFFIX = re.compile(r", line \d+, column \d+$")
 
 
@@ -363,6 +376,7 @@ def scan(stream: Input, head: bytes, sniffed: Sniffed, spec: MessageSpec,
     walker = _Walker(spec, stream.name, limits)
     parser = _new_parser()
     lines_fed = 0  # newlines fed to the parser so far
+    closing = False  # the input has ended: close() raises for a document cut short
     line: int | None = None  # the line being fed, once sourceline is no longer exact
 
     def walk() -> Iterator[Transfer]:
@@ -403,12 +417,13 @@ def scan(stream: Input, head: bytes, sniffed: Sniffed, spec: MessageSpec,
                     start = stop
             data = stream.read()
         line = lines_fed + 1 if line is not None else None
+        closing = True
         parser.close()
         yield from walk()
     except etree.XMLSyntaxError as exc:
         # feed() raises before the events of its chunk were read: replay them so
         # the error names the element path where it happened.
-        walker.replay(parser.read_events(), line)
+        walker.replay(_events_before_error(parser, closing), line)
         message, err_line, column = _root_cause(exc)
         raise ParseError(f"not well-formed: {message}", file=stream.name, line=err_line,
                          column=column, path=walker.path() if walker.names else None) from None

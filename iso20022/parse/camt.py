@@ -46,7 +46,14 @@ from ..records import AppHeader
 from ..records import Source as RecordSource
 from ..statements import Statement, StatementEntry, StatementHeader
 from ._build import MissingFieldError, build, build_app_header, convert, put, start_group
-from ._scan_py import _EXACT_LINES, _app_header_trie, _code, _new_parser, _root_cause
+from ._scan_py import (
+    _EXACT_LINES,
+    _app_header_trie,
+    _code,
+    _events_before_error,
+    _new_parser,
+    _root_cause,
+)
 from .tables import Entry, Gen, Group, Node, Sub, Table, compile_table
 from .tables import _account as account_table
 from .tables import _agent as agent_table
@@ -603,6 +610,7 @@ def _scan(stream: Input, head: bytes, spec: CamtSpec,
     walker = _Walker(spec, stream.name, limits)
     parser = _new_parser()
     lines_fed = 0
+    closing = False  # the input has ended (see _scan_py._events_before_error)
     line: int | None = None  # the line being fed, once sourceline is no longer exact
 
     def walk() -> Iterator[StatementEntry | Statement]:
@@ -643,10 +651,11 @@ def _scan(stream: Input, head: bytes, spec: CamtSpec,
                     start = stop
             data = stream.read()
         line = lines_fed + 1 if line is not None else None
+        closing = True
         parser.close()
         yield from walk()
     except etree.XMLSyntaxError as exc:
-        walker.replay(parser.read_events(), line)
+        walker.replay(_events_before_error(parser, closing), line)
         message, err_line, column = _root_cause(exc)
         raise ParseError(f"not well-formed: {message}", file=stream.name, line=err_line,
                          column=column, path=walker.path() if walker.names else None) from None
