@@ -54,9 +54,10 @@ DEF K_INT = 2
 DEF K_BOOL = 3
 DEF K_DATE = 4
 DEF K_DATETIME = 5
+DEF K_NUMBER = 6   # camt's ISO Number (iso20022.parse.camt): converted by camt._convert only
 
 cdef dict _KIND_CODES = {"text": K_TEXT, "decimal": K_DECIMAL, "int": K_INT, "bool": K_BOOL,
-                         "date": K_DATE, "datetime": K_DATETIME}
+                         "date": K_DATE, "datetime": K_DATETIME, "number": K_NUMBER}
 
 
 cdef class _Plan:
@@ -335,7 +336,7 @@ cdef inline bint _ascii_no_ws_ends(const unsigned char* s, Py_ssize_t n) noexcep
 
 
 cdef object _fromisoformat = datetime.fromisoformat
-cdef tuple _KIND_NAMES = ("text", "decimal", "int", "bool", "date", "datetime")
+cdef tuple _KIND_NAMES = ("text", "decimal", "int", "bool", "date", "datetime", "number")
 
 
 cdef inline long long _num64(const unsigned char* s, Py_ssize_t n) noexcept nogil:

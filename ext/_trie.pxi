@@ -7,6 +7,11 @@
 # so an element that fills nothing creates no Python object at all.  What a
 # node fills (its target split for ``put``, its kind, its group, its
 # attributes) is precomputed once per message version in ``_Leaf`` objects.
+#
+# A leaf resolves its target either to field positions of a record plan (the
+# credit-transfer walk collects into ``_Rec``, ``_assemble.pxi``) or, with no
+# plan, to the dict keys ``_build.put`` would walk (the statement walk collects
+# dicts for the Python builders of ``iso20022.parse.camt``, ``_statements.pxi``).
 
 from libc.stdlib cimport calloc
 from libc.stdint cimport uint32_t
@@ -21,13 +26,18 @@ cdef class _Leaf:
     cdef list par_plans    # ... and their plans (to start them)
     cdef Py_ssize_t pos    # the field set there
     cdef _Plan item_plan   # for a group: the plan of its items
+    cdef tuple keys        # with no plan: the dicts to walk into (``_build.put``'s parents)
+    cdef str key           # ... and the key set there
     cdef int kind          # K_* code
     cdef bint repeat       # collect a list
     cdef str code          # reason code of a malformed value
 
 
 cdef _Leaf _leaf(str target, str kind, bint repeat, _Plan plan):
-    """Resolve ``target`` in ``plan`` (TypeError when a table names no such field)."""
+    """Resolve ``target`` in ``plan`` (TypeError when a table names no such field).
+
+    With no plan, split it into dict keys instead.
+    """
     cdef _Leaf leaf = _Leaf()
     cdef Py_ssize_t i
     parts = target.split(".")
@@ -36,6 +46,14 @@ cdef _Leaf _leaf(str target, str kind, bint repeat, _Plan plan):
     leaf.target = target
     leaf.par_plans = []
     leaf.npar = 0
+    leaf.kind = _KIND_CODES[kind]
+    leaf.repeat = repeat
+    leaf.code = _code(target)
+    if plan is None:
+        leaf.keys = tuple(parts[:len(parts) - 1])
+        leaf.key = parts[len(parts) - 1]
+        leaf.item_plan = None
+        return leaf
     for name in parts[:len(parts) - 1]:
         i = _position(plan, target, name)
         if plan.steps[i] != S_RECORD:
@@ -46,9 +64,6 @@ cdef _Leaf _leaf(str target, str kind, bint repeat, _Plan plan):
         leaf.par_plans.append(plan)
     leaf.pos = _position(plan, target, parts[len(parts) - 1])
     leaf.item_plan = plan.subplans[leaf.pos]
-    leaf.kind = _KIND_CODES[kind]
-    leaf.repeat = repeat
-    leaf.code = _code(target)
     return leaf
 
 
@@ -68,12 +83,17 @@ cdef inline uint32_t _hash(int parent, const unsigned char* s, Py_ssize_t n) noe
 
 
 cdef class _Trie:
-    """Every trie node of one message version (and the AppHdr table), by int id."""
+    """Every trie node of one message version (and the AppHdr table), by int id.
 
-    cdef public int group_root, payment_root, tx_root, app_root
-    cdef object spec       # the MessageSpec compiled (kept alive: _TRIES_C is keyed by its id)
-    cdef tuple python      # the Python tries (group, payment, tx), for error paths
-    cdef bytes root_name, payment_scope
+    Three scope levels and the AppHdr: group header (``GrpHdr``), block (``PmtInf``;
+    ``Stmt`` / ``Ntfctn``) and transaction (``CdtTrfTxInf``; ``Ntry``).
+    """
+
+    cdef public int group_root, block_root, tx_root, app_root
+    cdef object spec       # the spec compiled (kept alive: the caches are keyed by its id)
+    cdef tuple python      # the Python tries (group, block, tx), for error paths
+    cdef bytes root_name   # the Document's child
+    cdef bytes block_scope # the block element's name, or None (pacs: no block)
     cdef str message_type
     cdef list nodes        # id -> tables.Node (for error paths)
     cdef list fields       # id -> _Leaf of the node's text, or None
@@ -100,19 +120,19 @@ cdef class _Trie:
         free(self.h_off)
         free(self.h_len)
 
-    def __init__(self, group, payment, tx, app):
+    def __init__(self, tuple scopes, tuple plans):
+        """``scopes``: the (group, block, tx, AppHdr) tries; ``plans``: the record each
+        collects into, or None for dicts."""
         self.nodes = []
         self.fields = []
         self.groups = []
         self.attrs = []
         edges = []
-        # Every scope collects into a Transfer in the making (GrpHdr and PmtInf values
-        # are defaults of its fields; their "message." and "payment." targets fill its
-        # message and payment records); the AppHdr into an AppHeader.
-        self.group_root = self.add(group, edges, _TRANSFER)
-        self.payment_root = self.add(payment, edges, _TRANSFER)
-        self.tx_root = self.add(tx, edges, _TRANSFER)
-        self.app_root = self.add(app, edges, _APP_HEADER)
+        group, block, tx, app = scopes
+        self.group_root = self.add(group, edges, plans[0])
+        self.block_root = self.add(block, edges, plans[1])
+        self.tx_root = self.add(tx, edges, plans[2])
+        self.app_root = self.add(app, edges, plans[3])
         self.index(edges)
 
     cdef int add(self, node, list edges, _Plan plan) except -1:
@@ -125,9 +145,10 @@ cdef class _Trie:
         cdef _Leaf group = None
         if node.group is not None:
             group = _leaf(node.group, "text", True, plan)
-            if group.item_plan is None:
-                raise TypeError(f"{node.group} is not a group of records")
-            plan = group.item_plan
+            if plan is not None:
+                if group.item_plan is None:
+                    raise TypeError(f"{node.group} is not a group of records")
+                plan = group.item_plan
         self.nodes.append(node)
         self.groups.append(group)
         self.fields.append(_leaf(node.target, node.kind, node.repeat, plan)
@@ -193,12 +214,16 @@ cdef _Trie _trie_for(spec):
     if trie is not None and trie.spec is spec:
         return trie
     group, payment, tx = _tries(spec)
-    trie = _Trie(group, payment, tx, _app_header_trie())
+    # Every scope collects into a Transfer in the making (GrpHdr and PmtInf values are
+    # defaults of its fields; their "message." and "payment." targets fill its message
+    # and payment records); the AppHdr into an AppHeader.
+    trie = _Trie((group, payment, tx, _app_header_trie()),
+                 (_TRANSFER, _TRANSFER, _TRANSFER, _APP_HEADER))
     trie.spec = spec
     trie.python = (group, payment, tx)
     trie.root_name = spec.root.encode("utf-8")
-    trie.payment_scope = (spec.payment_scope.encode("utf-8")
-                          if spec.payment_scope is not None else None)
+    trie.block_scope = (spec.payment_scope.encode("utf-8")
+                        if spec.payment_scope is not None else None)
     trie.message_type = str(spec.message_id)
     if len(_TRIES_C) < 256:
         _TRIES_C[id(spec)] = trie

@@ -255,6 +255,15 @@ cdef class _Transcoder:
 
 
 cdef class _Scanner:
+    """The byte scanner: input window, well-formedness, text, namespaces, element stack.
+
+    It knows no message: a walker subclass (``_TransferScanner``, and
+    ``_StatementScanner`` in ``_statements.pxi``) sets its trie up in ``init_walk``
+    and turns elements into records in ``walk_start`` / ``walk_end`` (cdef methods,
+    called through the vtable as any method of a non-final cdef class is, so the
+    split costs the scanner nothing), and checks the end of the document in ``finish``.
+    """
+
     # -- input window --
     cdef object stream
     cdef bytes buf
@@ -285,26 +294,19 @@ cdef class _Scanner:
     cdef int* has_child     # per depth: a child element started (text after it is not .text)
     cdef Py_ssize_t* text_bytes  # per depth: decoded bytes of .text
     cdef int* start_line    # per depth: line of the start tag's '>'
-    # -- walker state (as in the reference parser) --
+    # -- walk state every walker shares (the subclasses add their scopes') --
     cdef object spec
     cdef object file
-    cdef _Trie trie
-    cdef object group_trie, payment_trie, tx_trie
-    cdef bytes root_name, payment_scope
+    cdef _Trie trie         # set by init_walk
+    cdef bytes root_name
     cdef str message_type
     cdef int* modes         # per depth: M_*
     cdef int* nodes         # per depth: trie node id, or -1
     cdef bint* capture      # per depth: the element's text fills a field
-    cdef list containers    # per depth: the dict the element's values go to, or None
+    cdef list containers    # per depth: where the element's values go (walker's type), or None
     cdef object app_values, app_header_type, app_header
-    cdef object group_values, message, group_defaults
-    cdef object payment_values, payment
-    cdef list defaults      # Transfer defaults of the scope, by field position
-    cdef int payment_count, tx_in_parent, tx_index
-    cdef object tx_values
-    cdef int tx_line
     cdef bint seen_document
-    cdef list ready
+    cdef list ready         # records completed, in document order, not yet handed out
 
     def __cinit__(self):
         self.tbuf = NULL
@@ -380,27 +382,14 @@ cdef class _Scanner:
         self.root_seen = False
         self.root_closed = False
         self.spec = spec
-        self.trie = _trie_for(spec)
-        self.group_trie, self.payment_trie, self.tx_trie = self.trie.python
-        self.root_name = self.trie.root_name
-        self.payment_scope = self.trie.payment_scope
-        self.message_type = self.trie.message_type
         self.app_values = None
         self.app_header_type = None
         self.app_header = None
-        self.group_values = None
-        self.message = None
-        self.group_defaults = None
-        self.payment_values = None
-        self.payment = None
-        self.defaults = None
-        self.payment_count = 0
-        self.tx_in_parent = 0
-        self.tx_index = 0
-        self.tx_values = None
-        self.tx_line = 0
         self.seen_document = False
         self.ready = []
+        self.init_walk()
+        self.root_name = self.trie.root_name
+        self.message_type = self.trie.message_type
 
     # -- errors -----------------------------------------------------------------------------
 
@@ -1126,12 +1115,94 @@ cdef class _Scanner:
             self.root_closed = True
         return 0
 
-    # -- the walk (mirrors iso20022.parse._scan_py._Walker) --------------------------------------
+    # -- the walk: hooks of the walker subclasses, and what they share ------------------------
+
+    cdef int init_walk(self) except -1:
+        """Set ``self.trie`` (and the walker's own state) up for ``self.spec``."""
+        raise NotImplementedError
+
+    cdef int walk_start(self, int d, int parent, bytes uri, list attrs, int line) except -1:
+        """Element at depth ``d`` opened (its name on the arena): set its mode, node, container."""
+        raise NotImplementedError
+
+    cdef int walk_end(self, int d, int line) except -1:
+        """Element at depth ``d`` closes (its start tag ended on ``line``)."""
+        raise NotImplementedError
+
+    cdef int finish(self) except -1:
+        """The input ended after the root element closed."""
+        raise NotImplementedError
 
     cdef inline bint is_name(self, int d, const char* name, Py_ssize_t n):
         """Whether the local name at depth ``d`` is ``name[:n]``."""
         return (self.qlen[d] - self.lofs[d] == n
                 and memcmp(self.qbuf + self.qoff[d] + self.lofs[d], name, n) == 0)
+
+    cdef int outer_mode(self, int d, int parent, bytes uri, int line) except -1:
+        """The mode of an element below M_OUT or M_DOC: the Document, its root, an AppHdr.
+
+        For an AppHdr the walker starts the container (its record type is the walker's).
+        """
+        if parent == M_DOC:
+            if not self.is_name(d, self.root_name, len(self.root_name)):
+                raise self.error_at(ParseError, f"expected {self.spec.root} in the "
+                                    f"{self.spec.message_id} Document, found "
+                                    f"{self.local_name(d)}", line, d, None)
+            return M_ROOT
+        namespace = uri.decode("utf-8", "replace")
+        if self.is_name(d, "Document", 8) and namespace.startswith(ISO_PREFIX):
+            self.seen_document = True
+            return M_DOC
+        if self.is_name(d, "AppHdr", 6) and namespace.startswith(HEAD_PREFIX) \
+                and not self.seen_document:
+            self.app_header_type = namespace[len(ISO_PREFIX):]
+            return M_APPHDR
+        return M_OUT
+
+    cdef inline int check_text(self, int d, int line) except -1:
+        if self.text_bytes[d] > self.max_text:
+            raise self.error(LimitExceededError, f"text longer than {self.max_text} bytes", line)
+        return 0
+
+    def step(self):
+        """Scan on; return (records completed, whether the input has ended)."""
+        done = self.run()
+        out = self.ready
+        self.ready = []
+        return out, done == 1
+
+
+cdef class _TransferScanner(_Scanner):
+    """The credit-transfer walk (mirrors ``iso20022.parse._scan_py._Walker``).
+
+    Every scope collects into a Transfer in the making (``_Rec``, ``_assemble.pxi``).
+    """
+
+    cdef object group_trie, payment_trie, tx_trie
+    cdef bytes payment_scope
+    cdef object group_values, message, group_defaults
+    cdef object payment_values, payment
+    cdef list defaults      # Transfer defaults of the scope, by field position
+    cdef int payment_count, tx_in_parent, tx_index
+    cdef object tx_values
+    cdef int tx_line
+
+    cdef int init_walk(self) except -1:
+        self.trie = _trie_for(self.spec)
+        self.group_trie, self.payment_trie, self.tx_trie = self.trie.python
+        self.payment_scope = self.trie.block_scope
+        self.group_values = None
+        self.message = None
+        self.group_defaults = None
+        self.payment_values = None
+        self.payment = None
+        self.defaults = None
+        self.payment_count = 0
+        self.tx_in_parent = 0
+        self.tx_index = 0
+        self.tx_values = None
+        self.tx_line = 0
+        return 0
 
     cdef int walk_start(self, int d, int parent, bytes uri, list attrs, int line) except -1:
         cdef int mode = M_SKIP
@@ -1169,7 +1240,7 @@ cdef class _Scanner:
                 self.tx_in_parent = 0
                 self.payment = None
                 mode = M_PMT
-                node = self.trie.payment_root
+                node = self.trie.block_root
                 index = self.payment_count
                 container = self.payment_values = _rec(_TRANSFER)
             elif self.payment_scope is None and self.is_name(d, "CdtTrfTxInf", 11):
@@ -1177,25 +1248,11 @@ cdef class _Scanner:
                 mode = M_TX
                 node = self.trie.tx_root
                 container = self.tx_values
-        elif parent == M_DOC:
-            if not self.is_name(d, self.root_name, len(self.root_name)):
-                raise self.error_at(ParseError, f"expected {self.spec.root} in the "
-                                    f"{self.spec.message_id} Document, found "
-                                    f"{self.local_name(d)}", line, d, None)
-            mode = M_ROOT
-        elif parent == M_OUT:
-            namespace = uri.decode("utf-8", "replace")
-            if self.is_name(d, "Document", 8) and namespace.startswith(ISO_PREFIX):
-                mode = M_DOC
-                self.seen_document = True
-            elif self.is_name(d, "AppHdr", 6) and namespace.startswith(HEAD_PREFIX) \
-                    and not self.seen_document:
-                mode = M_APPHDR
+        elif parent == M_DOC or parent == M_OUT:
+            mode = self.outer_mode(d, parent, uri, line)
+            if mode == M_APPHDR:
                 node = self.trie.app_root
                 container = self.app_values = _rec(_APP_HEADER)
-                self.app_header_type = namespace[len(ISO_PREFIX):]
-            else:
-                mode = M_OUT
         self.modes[d] = mode
         self.nodes[d] = node
         self.index[d] = index
@@ -1246,8 +1303,7 @@ cdef class _Scanner:
     cdef int walk_end(self, int d, int line) except -1:
         cdef int mode = self.modes[d]
         cdef _Leaf leaf
-        if self.text_bytes[d] > self.max_text:
-            raise self.error(LimitExceededError, f"text longer than {self.max_text} bytes", line)
+        self.check_text(d, line)
         if mode == M_FIELD and self.capture[d]:
             leaf = self.trie.fields[self.nodes[d]]
             try:
@@ -1293,13 +1349,6 @@ cdef class _Scanner:
                              file=self.file, path=f"/Document/{self.spec.root}")
         return 0
 
-    def step(self):
-        """Scan on; return (transfers completed, whether the input has ended)."""
-        done = self.run()
-        out = self.ready
-        self.ready = []
-        return out, done == 1
-
 
 cdef class _Prefixed:
     """A reader that first returns ``head``, then reads ``source``."""
@@ -1323,7 +1372,7 @@ cdef class _Prefixed:
 
 def scan(stream, bytes head, sniffed, spec, limits):
     """Yield the transfers of the document whose first bytes ``head`` were sniffed."""
-    cdef _Scanner scanner = _Scanner(stream, head, spec, limits)
+    cdef _TransferScanner scanner = _TransferScanner(stream, head, spec, limits)
     while True:
         batch, done = scanner.step()
         yield from batch
