@@ -42,6 +42,7 @@ import re
 from iso20022.errors import InvalidValueError, LimitExceededError, ParseError
 from iso20022.msgid import ISO_NAMESPACE_PREFIX
 from iso20022.parse._build import MissingFieldError, convert
+from iso20022.parse._build import build_app_header as _build_app_header
 from iso20022.parse._scan_py import _app_header_trie, _code, _tries
 from iso20022.parse.tables import iso_path_of
 from iso20022.records import (
@@ -1378,3 +1379,6 @@ def scan(stream, bytes head, sniffed, spec, limits):
         yield from batch
         if done:
             return
+
+
+include "_statements.pxi"

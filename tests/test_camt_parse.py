@@ -1,4 +1,8 @@
-"""camt.053 / camt.054 statement parser: the corpus against lxml, and targeted documents."""
+"""camt.053 / camt.054 statement parser: the corpus against lxml, and targeted documents.
+
+Each test runs on both implementations (``use_implementation``); test_camt_twins.py
+compares them with each other.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +30,9 @@ from iso20022.records import Money
 from iso20022.statements import StatementEntry
 
 from support import CORPUS, corpus_rows, require_corpus
+
+# Every test here runs on the compiled scanner and on the pure-Python twin.
+pytestmark = pytest.mark.usefixtures("use_implementation")
 
 _STATEMENTS = [r for r in corpus_rows() if r[1].startswith(("camt.053.", "camt.054."))]
 _VALID_SUPPORTED = [r for r in _STATEMENTS if r[2] and MessageId.parse(r[1]) in CAMT_SPECS]

@@ -14,6 +14,11 @@ number), ``LimitExceededError`` for nesting deeper than ``max_depth`` or a
 text node over ``max_text_bytes``; each names the file, the line and the
 element path such as ``/Document/FIToFICstmrCdtTrf/CdtTrfTxInf[2]/IntrBkSttlmAmt``
 (scope elements ``PmtInf`` and ``CdtTrfTxInf`` carry their 1-based position).
+
+``scan_statements`` is the statement (camt.053 / camt.054) walk, defined in
+:mod:`iso20022.parse.camt` next to its tables: this module has the same surface
+as the compiled one (``scan`` and ``scan_statements``), so the selector
+(:mod:`iso20022._impl`) switches both parsers at once.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from functools import cache
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from lxml import etree
 
@@ -43,7 +48,11 @@ from ._build import (
 )
 from .tables import APP_HEADER_TABLE, MessageSpec, Node, compile_table, iso_path_of
 
-__all__ = ["scan"]
+if TYPE_CHECKING:
+    from ..statements import Statement, StatementEntry
+    from .camt import CamtSpec
+
+__all__ = ["scan", "scan_statements"]
 
 _HEAD_PREFIX = ISO_NAMESPACE_PREFIX + "head.001."
 
@@ -428,3 +437,11 @@ def scan(stream: Input, head: bytes, sniffed: Sniffed, spec: MessageSpec,
         raise ParseError(f"not well-formed: {message}", file=stream.name, line=err_line,
                          column=column, path=walker.path() if walker.names else None) from None
     walker.finish()
+
+
+def scan_statements(stream: Input, head: bytes, spec: CamtSpec,
+                    limits: Limits) -> Iterator[StatementEntry | Statement]:
+    """Yield the entries and statements of a camt.053 / camt.054 (see ``camt.scan_statements``)."""
+    from .camt import scan_statements as walk  # camt imports this module: not at the top
+
+    return walk(stream, head, spec, limits)

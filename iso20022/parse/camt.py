@@ -5,7 +5,17 @@ Pure Python on lxml, streaming, built like the credit-transfer reference parser
 (:func:`~iso20022.parse.tables.compile_table`), the same record builder
 (:mod:`iso20022.parse._build`), the same safe pull parser (no DTD, no network,
 DOCTYPE refused by the sniffer before a byte reaches lxml) and the same typed
-errors.  There is no compiled twin yet.
+errors.
+
+Two implementations, one surface: this module's walk on lxml
+(:func:`scan_statements`) is the reference; the compiled byte scanner of the
+credit-transfer parser (``ext/scan.pyx``, ``iso20022._speedups.scan``) walks
+the same tries with a statement walker (``ext/_statements.pxi``) and builds the
+records with this module's builders (:func:`build_header`,
+:func:`build_statement`, :func:`build_entry`).  :func:`parse_entries` and
+:func:`parse_statements` run the compiled one unless ``ISO20022_NO_EXTENSIONS=1``
+(``iso20022.IMPLEMENTATION`` says which runs); both give equal records, or the
+same error class and element path.
 
 Contract: given a camt.053 (``BkToCstmrStmt/Stmt``) or camt.054
 (``BkToCstmrDbtCdtNtfctn/Ntfctn``) document of a supported version,
@@ -37,6 +47,7 @@ from typing import Any, Final, cast
 
 from lxml import etree
 
+from .. import _impl
 from .._source import Input, Source, open_input, read_head
 from ..catalog import message_id_of
 from ..errors import InvalidValueError, LimitExceededError, ParseError, UnsupportedMessageError
@@ -342,9 +353,54 @@ def _parse(source: Source, expected: MessageId | None,
                 path="/Document",
             )
         try:
-            yield from _scan(stream, head, spec, limits)
+            # The compiled scanner's scan_statements, or (its twin) this module's.
+            yield from _impl.scan.scan_statements(stream, head, spec, limits)
         except ParseError as exc:
             raise exc.with_file(stream.name) from None
+
+
+# -- records: the builders both implementations call --------------------------------------
+
+
+def build_header(spec: CamtSpec, group: dict[str, Any],
+                 app_header: AppHeader | None) -> StatementHeader:
+    """The message header from the values collected under ``GrpHdr``.
+
+    Raises ``MissingFieldError`` (see :func:`missing_text`).
+    """
+    data = dict(group)
+    data["message_type"] = str(spec.message_id)
+    if app_header is not None:
+        data["app_header"] = app_header
+    return cast(StatementHeader, build(StatementHeader, data))
+
+
+def build_statement(spec: CamtSpec, values: dict[str, Any], index: int) -> Statement:
+    """Statement ``index`` (1-based) from the values collected under ``Stmt`` / ``Ntfctn``."""
+    data = dict(values)
+    for balance in data.get("balances", ()):
+        balance.setdefault("type_code", None)
+        balance.setdefault("date", None)
+    data["kind"] = spec.kind
+    data["index"] = index
+    return cast(Statement, build(Statement, data))
+
+
+def build_entry(message: StatementHeader, statement: Statement, values: dict[str, Any],
+                file: str | None, index: int, line: int | None) -> StatementEntry:
+    """Entry ``index`` (0-based, across the message) from the values collected under ``Ntry``."""
+    data = dict(values)
+    data["message"] = message
+    data["statement"] = statement
+    data["source"] = RecordSource(file=file, index=index, line=line)
+    return cast(StatementEntry, build(StatementEntry, data))
+
+
+def missing_text(exc: MissingFieldError, trie: Node) -> str:
+    """The message of the ``ParseError`` for a required field the scope ``trie`` lacks."""
+    where = _paths_of(trie, exc.field)
+    what = f"element {where}" if where else f"{exc.record}.{exc.field}"
+    return f"missing required {what}"
 
 
 def _paths_of(trie: Node, target: str) -> str:
@@ -406,9 +462,7 @@ class _Walker:
         return cls(message, file=self.file, line=line, path=self.path(), code=code)
 
     def missing(self, exc: MissingFieldError, trie: Node, line: int | None) -> ParseError:
-        where = _paths_of(trie, exc.field)
-        what = f"element {where}" if where else f"{exc.record}.{exc.field}"
-        return self.error(ParseError, f"missing required {what}", line)
+        return self.error(ParseError, missing_text(exc, trie), line)
 
     # -- events -------------------------------------------------------------------------
 
@@ -554,36 +608,22 @@ class _Walker:
         self.lines.pop()
 
     def _finish_group(self, line: int) -> None:
-        data = dict(self.group_values)
-        data["message_type"] = str(self.spec.message_id)
-        if self.app_header is not None:
-            data["app_header"] = self.app_header
         try:
-            self.message = cast(StatementHeader, build(StatementHeader, data))
+            self.message = build_header(self.spec, self.group_values, self.app_header)
         except MissingFieldError as exc:
             raise self.missing(exc, self.spec.group_trie, line) from None
 
     def _build_statement(self) -> Statement:
-        data = dict(self.statement_values)
-        for balance in data.get("balances", ()):
-            balance.setdefault("type_code", None)
-            balance.setdefault("date", None)
-        data["kind"] = self.spec.kind
-        data["index"] = self.statement_count
         try:
-            return cast(Statement, build(Statement, data))
+            return build_statement(self.spec, self.statement_values, self.statement_count)
         except MissingFieldError as exc:
             raise self.missing(exc, self.spec.statement_trie, self.statement_line) from None
 
     def _finish_entry(self) -> StatementEntry:
         assert self.message is not None and self.statement is not None
-        data = dict(self.entry_values)
-        data["message"] = self.message
-        data["statement"] = self.statement
-        data["source"] = RecordSource(file=self.file, index=self.entry_index,
-                                      line=self.entry_line)
         try:
-            entry = cast(StatementEntry, build(StatementEntry, data))
+            entry = build_entry(self.message, self.statement, self.entry_values, self.file,
+                                self.entry_index, self.entry_line)
         except MissingFieldError as exc:
             raise self.missing(exc, self.spec.entry_trie, self.entry_line) from None
         self.entry_index += 1
@@ -604,9 +644,14 @@ class _Walker:
                              file=self.file, path=f"/Document/{self.spec.root}")
 
 
-def _scan(stream: Input, head: bytes, spec: CamtSpec,
-          limits: Limits) -> Iterator[StatementEntry | Statement]:
-    """Yield entries and statements of the document whose first bytes are ``head``."""
+def scan_statements(stream: Input, head: bytes, spec: CamtSpec,
+                    limits: Limits) -> Iterator[StatementEntry | Statement]:
+    """Yield entries and statements of the document whose first bytes are ``head``.
+
+    The pure-Python twin (``iso20022.parse._scan_py.scan_statements`` is this
+    function); ``iso20022._speedups.scan.scan_statements`` is the compiled one.
+    Entries and statements come in the order they close.
+    """
     walker = _Walker(spec, stream.name, limits)
     parser = _new_parser()
     lines_fed = 0
