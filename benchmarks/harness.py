@@ -99,9 +99,9 @@ class Documents:
 # -- the one table of `make bench` ----------------------------------------------------------
 
 _CLEAR_REFS = Path("/proc/self/clear_refs")
-_UNITS = ("transactions", "transfers", "requests", "rejected")
+_UNITS = ("transactions", "transfers", "requests", "rejected", "entries")
 _LABELS = {"transactions": "tx/s", "transfers": "transfers/s", "requests": "req/s",
-           "rejected": "rejected/s"}
+           "rejected": "rejected/s", "entries": "entries/s"}
 
 
 def reset_peak_rss() -> bool:

@@ -300,6 +300,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_dropbox_commands(sub)
 
+    from .reconcile.cli import add_reconcile_command
+
+    add_reconcile_command(sub)
+
     _add_gateway_commands(sub)
     return parser
 

@@ -1,0 +1,343 @@
+"""The reconciliation job end to end: a drop settled into the ledger, statements of it with
+injected differences, ``reconcile`` (API, command line, local pool, Dask) reporting exactly
+those and updating the ledger."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import warnings
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import orjson
+import pytest
+
+from iso20022.cli import main
+from iso20022.reconcile.job import ROW_FIELDS, ReconcileOptions, reconcile
+from iso20022.reconcile.match import LedgerTransfer, MatchOptions, load_transfers
+from iso20022.reconcile.synth import (
+    BatchBooking,
+    Differences,
+    ExtraEntry,
+    ReturnedTransfer,
+    write_statement,
+)
+from iso20022.settle.ledger import Ledger
+from iso20022.synth import pain001
+
+VERSIONS = ("camt.053.001.08", "camt.053.001.02", "camt.054.001.08", "camt.054.001.02")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    ledger: str  # a copy of the settled ledger (path or URL), this test's own
+    files: list[str]  # the statements
+    transfers: list[LedgerTransfer]  # what the ledger held before reconciling
+    missing: str
+    amount: str
+    date_shift: str
+    charged: str
+    returned: str
+    batch: tuple[str, ...]  # the members of the batch-booked PmtInf
+    extra_ref: str
+
+
+@pytest.fixture(scope="module")
+def settled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A drop of three pain.001 files processed by the service: its data directory."""
+    drop = tmp_path_factory.mktemp("drop")
+    (drop / "inbox").mkdir()
+    for i in range(3):
+        (drop / "inbox" / f"partner-{i}.xml").write_bytes(
+            pain001(40, version="pain.001.001.09", seed=i))
+    assert main(["process", str(drop), "--once", "--min-age", "0"]) == 0
+    return drop / "data"
+
+
+def _groups(transfers: list[LedgerTransfer]) -> list[tuple[tuple[str, str],
+                                                            list[LedgerTransfer]]]:
+    groups: dict[tuple[str, str], list[LedgerTransfer]] = defaultdict(list)
+    for t in transfers:
+        assert t.debtor_account is not None
+        groups[(t.debtor_account, t.currency)].append(t)
+    return sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+
+
+@pytest.fixture
+def scenario(settled: Path, tmp_path: Path) -> Scenario:
+    data = tmp_path / "data"
+    shutil.copytree(settled, data)
+    return _scenario(str(data / "ledger.sqlite"), tmp_path)
+
+
+def _scenario(ledger: str, tmp_path: Path) -> Scenario:
+    """Statements of what ``ledger`` settled, one per debtor account and currency, the
+    largest with one difference of each kind."""
+    with Ledger.open(ledger) as book:
+        transfers = load_transfers(book)
+    assert len(transfers) == 120 and {t.state for t in transfers} == {"sent"}
+    groups = _groups(transfers)
+    (account, currency), big = groups[0]
+    by_pmt: dict[tuple[str | None, str | None], list[LedgerTransfer]] = defaultdict(list)
+    for t in big:
+        by_pmt[(t.msg_id, t.pmt_inf_id)].append(t)
+    (msg, pmt), members = max(by_pmt.items(), key=lambda kv: (len(kv[1]), str(kv[0])))
+    assert msg is not None and pmt is not None and len(members) >= 2
+    others = sorted((t for t in big if t not in members), key=lambda t: t.transfer_key)
+    assert len(others) >= 5, "the scenario needs five transfers outside the batch"
+    missing, amount, shifted, charged, returned = (t.transfer_key for t in others[:5])
+    base = {t.transfer_key: t for t in big}
+    differences = Differences(
+        missing={missing},
+        amounts={amount: base[amount].amount + Decimal("1.00")},
+        value_date_shifts={shifted: 3},
+        charges={charged: Decimal("2.50")},
+        returns=(ReturnedTransfer(transfer_key=returned, reason="AC04"),),
+        batches=(BatchBooking(msg_id=msg, pmt_inf_id=pmt),),
+        extras=(ExtraEntry(reference="EXTRA-1", amount=Decimal("99.99")),))
+    files = []
+    for i, ((acct, ccy), members_) in enumerate(groups):
+        path = tmp_path / f"statement-{i}.xml"
+        days = [t.value_date for t in members_ if t.value_date is not None]
+        write_statement(path, members_, account_iban=acct, currency=ccy,
+                        message_id=f"STMT-{i}", statement_id=f"S-{i}",
+                        booking_date=max(days), opening_balance=Decimal("1000000.00"),
+                        version=VERSIONS[i % len(VERSIONS)], side="DBIT",
+                        differences=differences if (acct, ccy) == (account, currency) else None)
+        files.append(str(path))
+    return Scenario(ledger=ledger, files=files, transfers=transfers, missing=missing,
+                    amount=amount, date_shift=shifted, charged=charged, returned=returned,
+                    batch=tuple(sorted(t.transfer_key for t in members)),
+                    extra_ref="EXTRA-1")
+
+
+def _by_kind(rows: tuple[tuple[str, ...], ...]) -> dict[str, list[dict[str, str]]]:
+    out: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for row in rows:
+        out[row[0]].append(dict(zip(ROW_FIELDS, row, strict=True)))
+    return out
+
+
+def _exact(options: int = 0) -> ReconcileOptions:
+    return ReconcileOptions(match=MatchOptions(value_date_days=options))
+
+
+def test_exactly_the_injected_differences_are_reported(scenario: Scenario) -> None:
+    report = reconcile(scenario.files, scenario.ledger, options=_exact(), workers=2)
+    kinds = _by_kind(report.rows)
+    assert [r["transfer_keys"] for r in kinds["unmatched_ledger"]] == [scenario.missing]
+    breaks = {(r["rule"], r["transfer_keys"]) for r in kinds["break"]}
+    assert breaks == {("amount", scenario.amount), ("date", scenario.date_shift)}
+    amount_break = next(r for r in kinds["break"] if r["rule"] == "amount")
+    assert Decimal(amount_break["statement_amount"]) - Decimal(
+        amount_break["ledger_amount"]) == Decimal("1.00")
+    assert [r["transfer_keys"] for r in kinds["return"]] == [scenario.returned]
+    assert kinds["return"][0]["reason"] == "AC04"
+    assert len(kinds["unmatched_statement"]) == 1
+    assert kinds["unmatched_statement"][0]["end_to_end_id"] == scenario.extra_ref
+    rules = defaultdict(list)
+    for r in kinds["matched"]:
+        rules[r["rule"]].append(r["transfer_keys"])
+    assert rules["charges"] == [scenario.charged]
+    assert rules["batch"] == [" ".join(scenario.batch)]
+    # the rest by the exact keys: UETR where pain.001.001.09 gave one, else EndToEndId
+    assert set(rules) == {"uetr", "end_to_end_id+amount", "charges", "batch"}
+    matched = {k for r in kinds["matched"] for k in r["transfer_keys"].split()}
+    everyone = {t.transfer_key for t in scenario.transfers}
+    assert matched == everyone - {scenario.missing, scenario.amount, scenario.date_shift}
+    assert all(b[9] == "true" for b in report.balances if b[9])  # camt.054: no balances
+    assert sum(b[9] == "true" for b in report.balances) >= 2
+    assert report.exit_code == 1
+    assert report.updated == {"settled": len(matched), "returned": 1}
+
+
+def test_the_ledger_is_updated_once(scenario: Scenario) -> None:
+    first = reconcile(scenario.files, scenario.ledger, options=_exact(), workers=1)
+    with Ledger.open(scenario.ledger) as book:
+        states = {t.transfer_key: t.state for t in load_transfers(book)}
+        assert states[scenario.returned] == "returned"
+        for key in (scenario.missing, scenario.amount, scenario.date_shift):
+            assert states[key] == "sent"
+        assert states[scenario.charged] == "settled"
+        assert all(states[k] == "settled" for k in scenario.batch)
+        assert book.states()["settled"] + 1 == first.updated["settled"]  # returned after
+        rows = book.db.execute("SELECT transfer_key, state, rule, return_ref, reason"
+                               " FROM reconciliations ORDER BY transfer_key")
+        assert len(rows) == first.updated["settled"]
+        back = {str(r[0]): r for r in rows}[scenario.returned]
+        assert (back[1], back[2], back[4]) == ("returned", "return", "AC04") and back[3]
+        steps = [t.to_state for t in book.transitions(scenario.returned)]
+        assert steps[-2:] == ["settled", "returned"]
+    again = reconcile(scenario.files, scenario.ledger, options=_exact(), workers=2)
+    assert again.updated == {"settled": 0, "returned": 0}
+    assert again.rows == first.rows and again.balances == first.balances
+
+
+def test_the_value_date_tolerance_matches_the_shifted_entry(scenario: Scenario) -> None:
+    report = reconcile(scenario.files, scenario.ledger, options=_exact(3), update=False)
+    kinds = _by_kind(report.rows)
+    assert [r["transfer_keys"] for r in kinds["break"]] == [scenario.amount]
+    assert [r["transfer_keys"] for r in kinds["matched"]
+            if r["rule"] == "value_date_tolerance"] == [scenario.date_shift]
+    with Ledger.open(scenario.ledger) as book:  # update=False: nothing moved
+        assert book.states()["sent"] == 120
+
+
+def test_the_period_keeps_only_entries_and_transfers_inside_it(scenario: Scenario) -> None:
+    days = sorted({t.value_date for t in scenario.transfers if t.value_date is not None})
+    assert len(days) >= 2
+    cut = days[0]
+    report = reconcile(scenario.files, scenario.ledger, update=False, options=ReconcileOptions(
+        match=MatchOptions(), date_from=cut - timedelta(days=30), date_to=cut - timedelta(1)))
+    assert report.rows == ()  # every statement is booked later: nothing in the period
+
+
+def test_every_engine_gives_the_same_report(scenario: Scenario,
+                                            cluster: object) -> None:
+    one = reconcile(scenario.files, scenario.ledger, options=_exact(), workers=1,
+                    update=False)
+    two = reconcile(scenario.files, scenario.ledger, options=_exact(), workers=2,
+                    update=False)
+    dask = reconcile(scenario.files, scenario.ledger, options=_exact(), scheduler=cluster,
+                     update=False)
+    waves = reconcile(scenario.files, scenario.ledger, options=_exact(), workers=2, wave=1,
+                      update=False)  # one partition at a time
+    assert one.rows and one.rows == two.rows == dask.rows == waves.rows
+    assert one.totals == waves.totals and one.summary == waves.summary
+    assert one.balances == two.balances == dask.balances
+    assert one.summary == two.summary == dask.summary
+    assert dask.engine.startswith("dask[tcp://") and one.engine == "local[1]"
+    # one partition per account: statements of one account in two currencies share one
+    assert one.partitions == len({t.debtor_account for t in scenario.transfers}) < len(
+        scenario.files)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[object]:
+    distributed = pytest.importorskip("distributed")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # inside tornado / distributed
+        # dashboard on a free port: a fixed one may be taken by another test run
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      host="127.0.0.1", dashboard_address=":0") as c:
+            yield c.scheduler_address
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_the_command_writes_the_report_and_exits_1_on_differences(
+        scenario: Scenario, tmp_path: Path, fmt: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "report"
+    code = main(["reconcile", *scenario.files, "--ledger", scenario.ledger,
+                 "--format", fmt, "--output", str(out), "--value-date-days", "0",
+                 "--workers", "2", "--dry-run"])
+    assert code == 1
+    printed = capsys.readouterr().out
+    assert "1 unmatched ledger" in printed and "ledger left alone" in printed
+    rows = _read(out / f"results.{fmt}", fmt)
+    expected = reconcile(scenario.files, scenario.ledger, options=_exact(), update=False)
+    assert len(rows) == len(expected.rows)
+    kinds = sorted((r["kind"], str(r["transfer_keys"])) for r in rows)
+    assert kinds == sorted((r[0], r[5]) for r in expected.rows)
+    amounts = sorted(Decimal(str(r["statement_amount"])) for r in rows
+                     if r["statement_amount"] not in ("", None))
+    assert amounts == sorted(Decimal(r[6]) for r in expected.rows if r[6])  # exact
+    summary = _read(out / f"summary.{fmt}", fmt)
+    assert {str(s["account"]) for s in summary} == {r[2] for r in expected.rows}
+    assert (out / f"balances.{fmt}").is_file()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporaries left
+
+
+def _read(path: Path, fmt: str) -> list[dict[str, object]]:
+    if fmt == "csv":
+        with open(path, newline="", encoding="utf-8") as fh:
+            return list(csv.DictReader(fh))
+    if fmt == "jsonl":
+        out = []
+        for line in path.read_bytes().splitlines():
+            row = orjson.loads(line)
+            if isinstance(row.get("transfer_keys"), list):
+                row["transfer_keys"] = " ".join(row["transfer_keys"])
+            out.append({k: "" if v is None else v for k, v in row.items()})
+        return out
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path).to_pylist()
+    return [{k: "" if v is None else v for k, v in row.items()} for row in table]
+
+
+def test_a_statement_that_does_not_parse_stops_the_job_before_any_update(
+        scenario: Scenario, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(Path(scenario.files[0]).read_bytes()[:-40])
+    code = main(["reconcile", *scenario.files, str(broken), "--ledger", str(scenario.ledger),
+                 "--output", str(tmp_path / "out")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "broken.xml" in err and "Traceback" not in err
+    with Ledger.open(scenario.ledger) as book:
+        assert book.states()["sent"] == 120  # nothing moved
+    assert main(["reconcile", str(tmp_path / "nope.xml"), "--ledger",
+                 str(scenario.ledger)]) == 2
+    assert "no such statement file" in capsys.readouterr().err
+
+
+def test_the_command_runs_on_a_dask_scheduler_address(
+        scenario: Scenario, cluster: str, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "report"
+    code = main(["reconcile", *scenario.files, "--ledger", scenario.ledger, "--format",
+                 "jsonl", "--output", str(out), "--value-date-days", "0",
+                 "--scheduler", cluster])
+    assert code == 1
+    printed = capsys.readouterr().out
+    assert f"on dask[{cluster}]" in printed
+    expected = reconcile(scenario.files, scenario.ledger, options=_exact(), update=False)
+    assert len(_read(out / "results.jsonl", "jsonl")) == len(expected.rows)
+    with Ledger.open(scenario.ledger) as book:  # the updates were made
+        assert book.states()["returned"] == 1
+
+
+@pytest.mark.services
+def test_a_postgresql_ledger_reconciles_as_the_sqlite_one(
+        scenario: Scenario, tmp_path: Path, postgres_url: str) -> None:
+    import secrets
+
+    import psycopg
+
+    from iso20022.dropbox.config import load_config
+    from iso20022.dropbox.service import DropService
+
+    schema = f"r_{secrets.token_hex(6)}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        sep = "&" if "?" in postgres_url else "?"
+        url = f"{postgres_url}{sep}options=-csearch_path%3D{schema}"
+        drop = tmp_path / "pg-drop"
+        (drop / "inbox").mkdir(parents=True)
+        for i in range(3):  # the same drop as the SQLite scenario's
+            (drop / "inbox" / f"partner-{i}.xml").write_bytes(
+                pain001(40, version="pain.001.001.09", seed=i))
+        with DropService(load_config(None, drop=drop,
+                                     overrides={"min_age": 0, "ledger": url})) as service:
+            service.run_once()
+        (tmp_path / "pg").mkdir()
+        pg = _scenario(url, tmp_path / "pg")
+        assert pg.transfers == scenario.transfers
+        on_pg = reconcile(pg.files, url, options=_exact(), workers=2)
+        on_sqlite = reconcile(scenario.files, scenario.ledger, options=_exact(), workers=2)
+        assert on_pg.rows == on_sqlite.rows and on_pg.updated == on_sqlite.updated
+        with Ledger.open(url) as a, Ledger.open(scenario.ledger) as b:
+            assert a.states() == b.states()
+            query = ("SELECT transfer_key, state, rule, entry_ref, return_ref, reason"
+                     " FROM reconciliations ORDER BY transfer_key")
+            assert a.db.execute(query) == b.db.execute(query)
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
