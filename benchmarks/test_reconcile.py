@@ -29,7 +29,6 @@ x 200 transfers.  The cases are marked ``huge`` (deselect with ``-m 'not huge'``
 from __future__ import annotations
 
 import shutil
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -104,11 +103,11 @@ def book(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[str]:
     distributed = pytest.importorskip("distributed")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # inside tornado / distributed
-        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                      host="127.0.0.1", dashboard_address=":0") as c:
-            yield c.scheduler_address
+    # no dashboard; the scheduler's own HTTP server on a free port (8787 may be taken)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None,
+                                  scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as c:
+        yield c.scheduler_address
 
 
 @pytest.mark.huge

@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 
 from .errors import Iso20022Error
 
-__all__ = ["ConfigurationError", "default_workers", "engine_name", "map_tasks"]
+__all__ = ["ConfigurationError", "Engine", "default_workers", "engine_name", "map_tasks"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -84,16 +84,60 @@ def map_tasks(fn: Callable[[T], R], items: Sequence[T], /, *, scheduler: object 
     for ``workers`` below 1 or an unusable scheduler.
     Example: ``map_tasks(str.upper, ["a", "b"], workers=2)`` -> ``['A', 'B']``
     """
-    if workers is not None and workers < 1:
-        raise ConfigurationError(f"workers must be at least 1, not {workers}")
-    if scheduler is not None:
-        return _on_dask(fn, items, scheduler)
-    count = workers if workers is not None else default_workers()
-    if count == 1 or len(items) <= 1:
-        return [fn(item) for item in items]
-    with ProcessPoolExecutor(max_workers=min(count, len(items)),
-                             mp_context=multiprocessing.get_context("spawn")) as pool:
-        return _in_order([pool.submit(fn, item) for item in items])
+    with Engine(scheduler=scheduler, workers=workers) as engine:
+        return engine.map(fn, items)
+
+
+class Engine:
+    """A local pool or a Dask client kept open over several :meth:`map` calls.
+
+    A job of several phases (the reconciliation's index, then its waves) starts
+    its worker processes, or connects to its scheduler, once.  The pool starts
+    with the first call that needs it; :meth:`close` (or leaving the ``with``
+    block) shuts it down.  Same rules as :func:`map_tasks`.
+    Example: ``with Engine(workers=2) as e: e.map(len, ["a"]); e.map(str, [1])``
+    """
+
+    def __init__(self, *, scheduler: object | None = None, workers: int | None = None) -> None:
+        if workers is not None and workers < 1:
+            raise ConfigurationError(f"workers must be at least 1, not {workers}")
+        self.scheduler = scheduler
+        self.workers = workers if workers is not None else default_workers()
+        self.name = engine_name(scheduler, workers)
+        self._pool: ProcessPoolExecutor | None = None
+        self._client: Any = None
+        self._owned = False
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T], /) -> list[R]:
+        """``[fn(item) for item in items]``, in parallel; the first failure in order raised."""
+        if self.scheduler is not None:
+            return _on_dask(fn, items, self._dask_client())
+        if self.workers == 1 or (len(items) <= 1 and self._pool is None):
+            return [fn(item) for item in items]
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers,
+                                             mp_context=multiprocessing.get_context("spawn"))
+        return _in_order([self._pool.submit(fn, item) for item in items])
+
+    def close(self) -> None:
+        """Stop the local pool / close the client this engine opened."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+        if self._client is not None and self._owned:
+            self._client.close()
+        self._client = None
+
+    def _dask_client(self) -> Any:
+        if self._client is None:
+            self._client, self._owned = _connect(self.scheduler)
+        return self._client
 
 
 def _in_order(futures: Sequence[Future[R]]) -> list[R]:
@@ -113,7 +157,8 @@ def _in_order(futures: Sequence[Future[R]]) -> list[R]:
     return results
 
 
-def _on_dask(fn: Callable[[T], R], items: Sequence[T], scheduler: object) -> list[R]:
+def _connect(scheduler: object) -> tuple[Any, bool]:
+    """A client of ``scheduler`` and whether it was opened here (to be closed here)."""
     try:
         import distributed
     except ImportError as exc:
@@ -127,25 +172,25 @@ def _on_dask(fn: Callable[[T], R], items: Sequence[T], scheduler: object) -> lis
         except ValueError as exc:
             raise ConfigurationError(
                 f"not a Dask scheduler address (tcp://host:port): {scheduler!r}: {exc}") from exc
-    owned = not isinstance(scheduler, dask.Client)
+    if isinstance(scheduler, dask.Client):
+        return scheduler, False
     try:
-        client: Any = dask.Client(scheduler, set_as_default=False) if owned else scheduler
+        return dask.Client(scheduler, set_as_default=False), True
     except (OSError, TimeoutError, ValueError) as exc:
         raise ConfigurationError(
             f"cannot reach the Dask scheduler {_address(scheduler)}: {exc}") from exc
+
+
+def _on_dask(fn: Callable[[T], R], items: Sequence[T], client: Any) -> list[R]:
+    futures = client.map(fn, list(items), pure=False)
     try:
-        futures = client.map(fn, list(items), pure=False)
-        try:
-            # gather's own error is the first failure it sees, not the first in item order:
-            # wait for every result, then raise the first failure in order
-            results = client.gather(futures, errors="skip")
-            for future in futures:
-                if future.status != "finished":
-                    future.result()  # raises the task's exception, with its traceback
-            return list(results)
-        except BaseException:
-            client.cancel(futures)
-            raise
-    finally:
-        if owned:
-            client.close()
+        # gather's own error is the first failure it sees, not the first in item order:
+        # wait for every result, then raise the first failure in order
+        results = client.gather(futures, errors="skip")
+        for future in futures:
+            if future.status != "finished":
+                future.result()  # raises the task's exception, with its traceback
+        return list(results)
+    except BaseException:
+        client.cancel(futures)
+        raise

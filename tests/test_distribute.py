@@ -130,3 +130,33 @@ def test_engine_name(local_cluster: Any) -> None:
     assert engine_name(None, 3) == "local[3]"
     assert engine_name("tcp://10.0.0.1:8786", None) == "dask[tcp://10.0.0.1:8786]"
     assert engine_name(local_cluster, None) == f"dask[{local_cluster.scheduler_address}]"
+
+
+def test_an_engine_keeps_its_pool_over_several_maps() -> None:
+    from iso20022.distribute import Engine
+
+    with Engine(workers=2) as engine:
+        first = engine.map(pid_of, range(8))
+        second = engine.map(pid_of, range(8))
+        pool = engine._pool
+        assert pool is not None
+    assert os.getpid() not in first  # ran in the pool's processes
+    assert len(set(first) | set(second)) <= 2  # the same two processes both times
+    assert engine._pool is None  # shut down when the block ended
+    with Engine(workers=1) as engine:  # one worker: this process, no pool
+        assert engine.map(pid_of, range(3)) == [os.getpid()] * 3
+        assert engine._pool is None
+    with pytest.raises(ConfigurationError, match="at least 1"):
+        Engine(workers=0)
+
+
+def test_an_engine_keeps_one_client_of_a_scheduler(local_cluster: Any) -> None:
+    from iso20022.distribute import Engine
+
+    with Engine(scheduler=local_cluster.scheduler_address) as engine:
+        assert engine.map(operator.neg, [1, 2]) == [-1, -2]
+        client = engine._client
+        assert engine.map(operator.neg, [3]) == [-3]
+        assert engine._client is client  # not a new connection per map
+        assert engine.name == f"dask[{local_cluster.scheduler_address}]"
+    assert client.status == "closed" and engine._client is None

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import shutil
-import warnings
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -220,12 +219,11 @@ def test_every_engine_gives_the_same_report(scenario: Scenario,
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[object]:
     distributed = pytest.importorskip("distributed")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # inside tornado / distributed
-        # dashboard on a free port: a fixed one may be taken by another test run
-        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                      host="127.0.0.1", dashboard_address=":0") as c:
-            yield c.scheduler_address
+    # no dashboard; the scheduler's own HTTP server on a free port (8787 may be taken)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None,
+                                  scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as c:
+        yield c.scheduler_address
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])

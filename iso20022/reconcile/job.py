@@ -45,7 +45,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
 
-from ..distribute import default_workers, engine_name, map_tasks
+from ..distribute import Engine, default_workers
 from ..parse.camt import parse_entries, parse_statements
 from ..settle.ledger import Ledger
 from ..settle.migrations import now
@@ -105,7 +105,7 @@ class _Partition:
     rows: tuple[tuple[str, ...], ...]
     balances: tuple[tuple[str, ...], ...]
     updates: tuple[_Update, ...]
-    peak_rss_mb: float  # the worker process's peak RSS so far (ru_maxrss)
+    peak_rss_mb: float  # the worker process's peak RSS so far
 
 
 class RowSink(Protocol):
@@ -253,8 +253,20 @@ def _match_partition(task: _Task) -> _Partition:
                              _text(b.opening), str(b.credits), str(b.debits),
                              _text(b.expected_closing), _text(b.closing), str(b.entries),
                              "" if ok is None else str(ok).lower()))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    return _Partition(tuple(rows), tuple(balances), tuple(updates), round(peak, 1))
+    return _Partition(tuple(rows), tuple(balances), tuple(updates), _peak_rss_mb())
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak RSS in MiB: ``VmHWM`` (Linux; unlike ``ru_maxrss`` it does not
+    carry the parent's peak across the exec of a spawned worker), else ``ru_maxrss``."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def _rows(account: str, result: MatchResult, entries: Sequence[StatementEntry],
@@ -332,43 +344,44 @@ def reconcile(files: Iterable[str | Path], ledger: str | Path, /, *,
     paths = [str(p) for p in files]
     target = str(ledger)
     Ledger.open(target).close()  # migrate once here, not in every task at the same time
-    index = map_tasks(_index_file, paths, scheduler=scheduler, workers=workers)
-    parts = _components(index)
-    found = {path: statements for path, _, statements in index}
-    tasks = [_Task(target, accounts, tuple(files_),
-                   tuple(s for f in files_ for s in found[f]), opts)
-             for accounts, files_ in parts]
-    if wave is None:
-        wave = 32 if scheduler is not None else 2 * (workers or default_workers())
     kept: list[tuple[str, ...]] = []
     balances: list[tuple[str, ...]] = []
     totals = dict.fromkeys(_KINDS, 0)
     summary = _Summary()
     updated = {"settled": 0, "returned": 0}
     worker_peak = 0.0
-    for start in range(0, len(tasks), max(1, wave)):
-        results = map_tasks(_match_partition, tasks[start:start + max(1, wave)],
-                            scheduler=scheduler, workers=workers)
-        for part in results:
-            worker_peak = max(worker_peak, part.peak_rss_mb)
-            for row in part.rows:
-                totals[row[0]] += 1
-            summary.add_rows(part.rows)
-            summary.add_balances(part.balances)
-            balances.extend(part.balances)
-            if sink is None:
-                kept.extend(part.rows)
-            else:
-                sink.write(part.rows)
-        if update:
-            with Ledger.open(target) as book:
-                moved = apply_updates(book, [u for part in results for u in part.updates])
-            for state, n in moved.items():
-                updated[state] += n
-        del results
+    with Engine(scheduler=scheduler, workers=workers) as engine:  # one pool for every phase
+        index = engine.map(_index_file, paths)
+        parts = _components(index)
+        found = {path: statements for path, _, statements in index}
+        tasks = [_Task(target, accounts, tuple(files_),
+                       tuple(s for f in files_ for s in found[f]), opts)
+                 for accounts, files_ in parts]
+        if wave is None:
+            wave = 32 if scheduler is not None else 2 * (workers or default_workers())
+        step = max(1, wave)
+        for start in range(0, len(tasks), step):
+            results = engine.map(_match_partition, tasks[start:start + step])
+            for part in results:
+                worker_peak = max(worker_peak, part.peak_rss_mb)
+                for row in part.rows:
+                    totals[row[0]] += 1
+                summary.add_rows(part.rows)
+                summary.add_balances(part.balances)
+                balances.extend(part.balances)
+                if sink is None:
+                    kept.extend(part.rows)
+                else:
+                    sink.write(part.rows)
+            if update:
+                with Ledger.open(target) as book:
+                    moved = apply_updates(book, [u for part in results for u in part.updates])
+                for state, n in moved.items():
+                    updated[state] += n
+            del results
     return ReconcileReport(rows=tuple(kept), balances=tuple(balances),
                            summary=summary.result(), totals=totals, files=len(paths),
-                           partitions=len(tasks), engine=engine_name(scheduler, workers),
+                           partitions=len(tasks), engine=engine.name,
                            updated=updated, worker_peak_rss_mb=worker_peak)
 
 
