@@ -330,3 +330,23 @@ def test_load_transfers_reads_the_ledger() -> None:
         assert load_transfers(ledger, states=()) == []
         result = match([entry(0, "10.00", value_date=None, details=(tx(uetr="u1"),))], rows)
         assert result.matched == (Match(ref(0), ("k1",), "uetr"),)
+
+
+def test_an_entry_booked_the_wrong_way_is_not_the_transfer() -> None:
+    """On the debtor's statement a transfer is a debit: a credit with the same references
+    and amount is another movement; its return is a credit."""
+    out = transfer("t1", "10.00", end_to_end_id="E1", credit_debit="DBIT")
+    credit = entry(0, "10.00", cd="CRDT", details=(tx(end_to_end_id="E1"),))
+    result = match([credit], [out])
+    assert not result.matched and not result.breaks and not result.returns
+    assert len(result.unmatched_statement) == 1 and len(result.unmatched_ledger) == 1
+    debit = entry(0, "10.00", cd="DBIT", details=(tx(end_to_end_id="E1"),))
+    back = entry(1, "10.00", cd="CRDT", details=(tx(end_to_end_id="E1", return_reason="AC04"),))
+    result = match([debit, back], [out])
+    assert result.matched == (Match(ref(0), ("t1",), "end_to_end_id+amount"),)
+    assert [(r.entry_ref, r.transfer_key) for r in result.returns] == [(ref(1), "t1")]
+    wrong_way_back = entry(1, "10.00", cd="DBIT",
+                           details=(tx(end_to_end_id="E1", return_reason="AC04"),))
+    assert not match([debit, wrong_way_back], [out]).returns
+    either = transfer("t1", "10.00", end_to_end_id="E1")  # no side given: both ways match
+    assert match([credit], [either]).matched == (Match(ref(0), ("t1",), "end_to_end_id+amount"),)

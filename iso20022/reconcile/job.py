@@ -39,7 +39,7 @@ from __future__ import annotations
 import resource
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -243,7 +243,8 @@ def _match_partition(task: _Task) -> _Partition:
     balances: list[tuple[str, ...]] = []
     updates: list[_Update] = []
     for account in task.accounts:
-        mine = [t for t in transfers if account in (t.debtor_account, t.creditor_account)]
+        mine = [replace(t, credit_debit="DBIT" if t.debtor_account == account else "CRDT")
+                for t in transfers if account in (t.debtor_account, t.creditor_account)]
         result = match(entries.get(account, []), mine, options=opts.match,
                        statements=statements.get(account, []))
         _rows(account, result, entries.get(account, []), mine, rows, updates)

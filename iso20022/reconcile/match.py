@@ -11,6 +11,11 @@ the rule's name.  A transfer is matched at most once, an entry at most once
 (a ``batch`` match maps one entry to several transfers).  Shuffled input gives
 the same result.
 
+Every rule compares only an entry and a transfer of the same currency, booked the
+way the transfer goes when :attr:`LedgerTransfer.credit_debit` says (``DBIT`` on
+the debtor's statement, ``CRDT`` on the creditor's); returns and reversals are
+booked the other way.
+
 Exact rules (amount and currency equal, value dates equal when both are known):
 
 ``uetr``
@@ -107,6 +112,9 @@ class LedgerTransfer:
     value_date: date | None = None  # value / settlement date, when known
     debtor_account: str | None = None  # IBAN (or other id) of the debtor's account
     creditor_account: str | None = None  # IBAN (or other id) of the creditor's account
+    # how the statement being matched must book it: DBIT on the debtor's account, CRDT
+    # on the creditor's; None: either way (the reconciliation job sets it per account)
+    credit_debit: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -298,6 +306,19 @@ def _charges(entry: StatementEntry) -> Decimal | None:
     return charges.amount
 
 
+def _same_way(entry: StatementEntry, transfer: LedgerTransfer) -> bool:
+    """Same currency, and the entry books the transfer the way it goes for this account."""
+    return (transfer.currency == entry.amount.currency
+            and (transfer.credit_debit is None or transfer.credit_debit == entry.credit_debit))
+
+
+def _back_way(entry: StatementEntry, transfer: LedgerTransfer) -> bool:
+    """A return or reversal: same currency, booked the other way (ISO: a reversal's
+    CdtDbtInd is the opposite of the original entry's)."""
+    return (transfer.currency == entry.amount.currency
+            and (transfer.credit_debit is None or transfer.credit_debit != entry.credit_debit))
+
+
 def _date_within(entry: StatementEntry, transfer: LedgerTransfer, days: int) -> bool:
     booked = _entry_date(entry)
     if booked is None or transfer.value_date is None:
@@ -384,7 +405,7 @@ def match(entries: Iterable[StatementEntry], transfers: Iterable[LedgerTransfer]
             if done[i] or _is_batch(e):
                 continue
             for t in free(index.candidates(field, key_of(e))):
-                if (t.currency == e.amount.currency and t.amount == e.amount.amount
+                if (_same_way(e, t) and t.amount == e.amount.amount
                         and _date_within(e, t, 0)):
                     take(i, [t], rule)
                     break
@@ -394,7 +415,7 @@ def match(entries: Iterable[StatementEntry], transfers: Iterable[LedgerTransfer]
         group = index.batches.get(batch, []) if batch is not None else []
         if group and free(group) != group:
             continue
-        if group and all(t.currency == e.amount.currency for t in group) and sum(
+        if group and all(_same_way(e, t) for t in group) and sum(
                 (t.amount for t in group), _ZERO) == e.amount.amount:
             take(i, group, RULE_BATCH)
 
@@ -407,7 +428,7 @@ def match(entries: Iterable[StatementEntry], transfers: Iterable[LedgerTransfer]
         for _rule, field, key_of in _KEYS:
             hit: tuple[LedgerTransfer, str] | None = None
             for t in free(index.candidates(field, key_of(e))):
-                if t.currency != e.amount.currency:
+                if not _same_way(e, t):
                     continue
                 if not _date_within(e, t, opts.value_date_days):
                     continue
@@ -430,7 +451,7 @@ def match(entries: Iterable[StatementEntry], transfers: Iterable[LedgerTransfer]
             for _rule, field, key_of in _KEYS:
                 back = next((t for t in index.candidates(field, key_of(e))
                              if t.transfer_key in used and t.transfer_key not in returned
-                             and t.currency == e.amount.currency), None)
+                             and _back_way(e, t)), None)
                 if back is not None:
                     done[i] = True
                     returned.add(back.transfer_key)
@@ -456,7 +477,7 @@ def match(entries: Iterable[StatementEntry], transfers: Iterable[LedgerTransfer]
             continue
         for _rule, field, key_of in _KEYS:
             found = [t for t in free(index.candidates(field, key_of(e)))
-                     if t.currency == e.amount.currency]
+                     if _same_way(e, t)]
             if not found or (field == "end_to_end_id" and len(found) != 1):
                 continue
             t = found[0]
