@@ -18,7 +18,7 @@ the matched transfers in the ledger; the result rows go to a CSV file as in
 Every round starts from a fresh copy of the ledger (so the updates are real),
 and checks the counts: matched = N - 2 x accounts, one amount break and one
 unmatched ledger transfer per account, every balance check true, N - 2 x
-accounts transfers settled.  ``extra_info``: ``entries``, ``entries_per_s``,
+accounts transfers settled.  ``extra_info``: ``entries``, ``ledger_transfers``, ``entries_per_s``,
 ``peak_rss_mb`` (this process: the coordinator, setup excluded) and
 ``worker_peak_rss_mb`` (the largest a match task's process reported).
 
@@ -146,7 +146,7 @@ def test_reconcile(benchmark: Any, request: pytest.FixtureRequest, book: Book, c
                and len(report.balances) == accounts
                and all(b[9] == "true" for b in report.balances)
                and settled == [n - 2 * accounts] * len(settled))
-    info: dict[str, Any] = {"case": case, "entries": n - accounts, "transfers": n,
+    info: dict[str, Any] = {"case": case, "entries": n - accounts, "ledger_transfers": n,
                             "engine": report.engine, "partitions": report.partitions,
                             "worker_peak_rss_mb": report.worker_peak_rss_mb,
                             "correct": correct}

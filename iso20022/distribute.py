@@ -125,6 +125,13 @@ class Engine:
                                              mp_context=multiprocessing.get_context("spawn"))
         return _in_order([self._pool.submit(fn, item) for item in items])
 
+    def slots(self) -> int:
+        """How many tasks run at once: the local workers, or the cluster's worker threads."""
+        if self.scheduler is None:
+            return self.workers
+        threads: dict[str, int] = self._dask_client().nthreads()
+        return max(1, sum(threads.values()))
+
     def close(self) -> None:
         """Stop the local pool / close the client this engine opened."""
         if self._pool is not None:

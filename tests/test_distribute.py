@@ -160,3 +160,11 @@ def test_an_engine_keeps_one_client_of_a_scheduler(local_cluster: Any) -> None:
         assert engine._client is client  # not a new connection per map
         assert engine.name == f"dask[{local_cluster.scheduler_address}]"
     assert client.status == "closed" and engine._client is None
+
+
+def test_an_engine_counts_its_slots(local_cluster: Any) -> None:
+    from iso20022.distribute import Engine
+
+    assert Engine(workers=3).slots() == 3
+    with Engine(scheduler=local_cluster) as engine:
+        assert engine.slots() == 2  # two single-threaded workers

@@ -45,7 +45,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
 
-from ..distribute import Engine, default_workers
+from ..distribute import Engine
 from ..parse.camt import parse_entries, parse_statements
 from ..settle.ledger import Ledger
 from ..settle.migrations import now
@@ -334,9 +334,10 @@ def reconcile(files: Iterable[str | Path], ledger: str | Path, /, *,
     a Dask ``scheduler`` or a number of local ``workers``, whether to update
     the ledger, and a ``sink`` for the result rows (without one they are kept
     in the report).  Partitions run in waves of ``wave`` (default: twice the
-    local workers, 32 on Dask); a wave's rows go to the sink and its updates to
-    the ledger (one transaction a wave) before the next wave starts, so memory
-    holds one wave's results, not the whole job's.
+    tasks that run at once: local workers, or the cluster's worker threads); a
+    wave's rows go to the sink and its updates to the ledger (one transaction a
+    wave) before the next wave starts, so memory holds one wave's results, not
+    the whole job's.
     Returns: the :class:`ReconcileReport`.
     Raises: ParseError (and subclasses) for a statement that does not parse,
     before anything is written; SettlementError when the ledger fails.
@@ -358,9 +359,7 @@ def reconcile(files: Iterable[str | Path], ledger: str | Path, /, *,
         tasks = [_Task(target, accounts, tuple(files_),
                        tuple(s for f in files_ for s in found[f]), opts)
                  for accounts, files_ in parts]
-        if wave is None:
-            wave = 32 if scheduler is not None else 2 * (workers or default_workers())
-        step = max(1, wave)
+        step = max(1, wave if wave is not None else 2 * engine.slots())
         for start in range(0, len(tasks), step):
             results = engine.map(_match_partition, tasks[start:start + step])
             for part in results:
