@@ -31,6 +31,7 @@ from .records import Account, Agent, AppHeader, Money, Source
 
 __all__ = [
     "Balance",
+    "EntryCharge",
     "EntryDetails",
     "Statement",
     "StatementEntry",
@@ -98,6 +99,16 @@ class Statement:
 
 
 @dataclass(**_RECORD)
+class EntryCharge:
+    """One charge of an entry: ``Ntry/Chrgs`` (2009, repeated) or ``Ntry/Chrgs/Rcrd``
+    (2019+)."""
+
+    amount: Money  # Amt
+    credit_debit: str | None = None  # CdtDbtInd (DBIT: taken from the account)
+    type_code: str | None = None  # Tp/Cd
+
+
+@dataclass(**_RECORD)
 class EntryDetails:
     """One transaction of an entry (``NtryDtls/TxDtls``) and its references."""
 
@@ -140,7 +151,8 @@ class StatementEntry:
     bank_transaction_family: str | None = None  # BkTxCd/Domn/Fmly/Cd, e.g. ICDT
     bank_transaction_sub_family: str | None = None  # BkTxCd/Domn/Fmly/SubFmlyCd, e.g. ESCT
     bank_transaction_proprietary: str | None = None  # BkTxCd/Prtry/Cd
-    charges_total: Money | None = None  # Chrgs/TtlChrgsAndTaxAmt
+    charges_total: Money | None = None  # Chrgs/TtlChrgsAndTaxAmt (2009: of the first Chrgs)
+    charges: tuple[EntryCharge, ...] = ()  # Chrgs (2009) or Chrgs/Rcrd (2019+)
     batch_message_id: str | None = None  # NtryDtls/Btch/MsgId
     batch_payment_information_id: str | None = None  # NtryDtls/Btch/PmtInfId
     batch_number_of_transactions: int | None = None  # NtryDtls/Btch/NbOfTxs

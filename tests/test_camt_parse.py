@@ -442,3 +442,29 @@ def test_limits_apply() -> None:
 
 def test_records_are_statement_entries() -> None:
     assert all(isinstance(e, StatementEntry) for e in parse_entries(_CAMT054_V02))
+
+
+@pytest.mark.parametrize("version", ["camt.053.001.02", "camt.053.001.08", "camt.054.001.02",
+                                     "camt.054.001.08"])
+def test_charge_records_without_a_total(version: str) -> None:
+    """``Chrgs/Amt`` (2009, repeated) and ``Chrgs/Rcrd/Amt`` (2019+) are read as charge
+    records; without ``TtlChrgsAndTaxAmt`` the entry has no total, only the records."""
+    from iso20022.reconcile.synth import Differences, make_transfers, write_statement
+
+    transfers = list(make_transfers(2, debtor_account="DE89370400440532013000"))
+    out = io.BytesIO()
+    write_statement(out, transfers, account_iban="DE89370400440532013000", currency="EUR",
+                    message_id="M1", statement_id="S1", booking_date=date(2026, 12, 1),
+                    version=version, differences=Differences(
+                        charges={transfers[0].transfer_key: Decimal("2.50")}))
+    with_total = list(parse_entries(out.getvalue()))
+    assert with_total[0].charges_total == Money(Decimal("2.50"), "EUR")
+    assert [(c.amount, c.credit_debit) for c in with_total[0].charges] == [
+        (Money(Decimal("2.50"), "EUR"), "DBIT")]
+    assert with_total[1].charges == () and with_total[1].charges_total is None
+    bare = re.sub(rb"\s*<TtlChrgsAndTaxAmt[^>]*>[^<]*</TtlChrgsAndTaxAmt>", b"",
+                  out.getvalue())
+    assert bare != out.getvalue()
+    entries = list(parse_entries(bare))
+    assert entries[0].charges_total is None
+    assert [c.amount for c in entries[0].charges] == [Money(Decimal("2.50"), "EUR")]

@@ -176,6 +176,21 @@ def test_charges_deducted_from_the_amount() -> None:
     assert match([details_charges], [t]).matched[0].rule == "charges"
 
 
+def test_charges_from_the_charge_records_when_no_total_is_given() -> None:
+    from iso20022.statements import EntryCharge
+
+    t = transfer("t1", "100.00", end_to_end_id="E1")
+    records = (EntryCharge(amount=Money(Decimal("1.50"), "EUR"), credit_debit="DBIT"),
+               EntryCharge(amount=Money(Decimal("1.00"), "EUR")),
+               EntryCharge(amount=Money(Decimal("9.00"), "EUR"), credit_debit="CRDT"),
+               EntryCharge(amount=Money(Decimal("5.00"), "USD"), credit_debit="DBIT"))
+    e = entry(0, "97.50", charges=records, details=(tx(end_to_end_id="E1"),))
+    assert match([e], [t]).matched == (Match(ref(0), ("t1",), "charges"),)
+    total_wins = entry(0, "97.50", charges=records, charges_total=Money(Decimal("3"), "EUR"),
+                       details=(tx(end_to_end_id="E1"),))
+    assert match([total_wins], [t]).breaks[0].kind == "amount"
+
+
 def test_missing_entry_is_unmatched_ledger_and_extra_entry_unmatched_statement() -> None:
     entries = [entry(0, "10.00", details=(tx(end_to_end_id="E1"),)),
                entry(1, "5.00", details=(tx(end_to_end_id="STRANGER"),))]

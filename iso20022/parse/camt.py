@@ -120,6 +120,23 @@ def _statement_table(gen: CamtGen) -> Table:
     }
 
 
+def _charge_table(gen: CamtGen) -> Table:
+    """One charge: ``Chrgs`` (2009, repeated; its TtlChrgsAndTaxAmt goes to the entry's
+    ``charges_total``, see :func:`_charges_of`) or ``Chrgs/Rcrd`` (2019+)."""
+    table: dict[str, Entry] = {"Amt": _money("amount"), "CdtDbtInd": "credit_debit",
+                               "Tp/Cd": "type_code"}
+    if not gen.tx_amount:
+        table["TtlChrgsAndTaxAmt"] = _money("total")
+    return table
+
+
+def _charges_entries(gen: CamtGen) -> dict[str, Entry]:
+    if gen.tx_amount:  # 2019+: Chrgs (once) holds the total and the records
+        return {"Chrgs/TtlChrgsAndTaxAmt": _money("charges_total"),
+                "Chrgs/Rcrd": Group("charges", _charge_table(gen))}
+    return {"Chrgs": Group("charges", _charge_table(gen))}
+
+
 def _details_table(gen: CamtGen) -> Table:
     party = "/Pty" if gen.party_choice else ""
     table: dict[str, Entry] = {
@@ -137,7 +154,7 @@ def _details_table(gen: CamtGen) -> Table:
         "RltdPties/CdtrAcct/Id/IBAN": "creditor_iban",
         "RmtInf/Ustrd": "remittance_unstructured[]",
     }
-    if gen.tx_amount:
+    if gen.tx_amount:  # (a transaction's charge records would be a group in a group)
         table |= {
             "Amt": _money("amount"),
             "CdtDbtInd": "credit_debit",
@@ -165,7 +182,7 @@ def _entry_table(gen: CamtGen) -> Table:
         "BkTxCd/Domn/Fmly/Cd": "bank_transaction_family",
         "BkTxCd/Domn/Fmly/SubFmlyCd": "bank_transaction_sub_family",
         "BkTxCd/Prtry/Cd": "bank_transaction_proprietary",
-        "Chrgs/TtlChrgsAndTaxAmt": _money("charges_total"),
+        **_charges_entries(gen),
         "NtryDtls/Btch/MsgId": "batch_message_id",
         "NtryDtls/Btch/PmtInfId": "batch_payment_information_id",
         "NtryDtls/Btch/NbOfTxs": "batch_number_of_transactions",
@@ -389,11 +406,24 @@ def build_statement(spec: CamtSpec, values: dict[str, Any], index: int) -> State
 def build_entry(message: StatementHeader, statement: Statement, values: dict[str, Any],
                 file: str | None, index: int, line: int | None) -> StatementEntry:
     """Entry ``index`` (0-based, across the message) from the values collected under ``Ntry``."""
-    data = dict(values)
+    data = _charges_of(dict(values))
     data["message"] = message
     data["statement"] = statement
     data["source"] = RecordSource(file=file, index=index, line=line)
     return cast(StatementEntry, build(StatementEntry, data))
+
+
+def _charges_of(data: dict[str, Any]) -> dict[str, Any]:
+    """2009 repeats ``Chrgs``, each with an optional total: the first total given is the
+    entry's ``charges_total``, as the 2019+ single ``Chrgs`` gives it."""
+    charges = data.get("charges")
+    if charges:
+        items = [dict(c) for c in charges]
+        totals = [c.pop("total") for c in items if "total" in c]
+        data["charges"] = items
+        if totals and "charges_total" not in data:
+            data["charges_total"] = totals[0]
+    return data
 
 
 def missing_text(exc: MissingFieldError, trie: Node) -> str:

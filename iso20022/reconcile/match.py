@@ -38,7 +38,8 @@ Tolerance rules (:class:`MatchOptions`), over the entries left, on the same keys
 ``value_date_tolerance``
     amounts equal, value dates at most ``value_date_days`` apart.
 ``charges``
-    the entry's amount plus its charges (``Chrgs/TtlChrgsAndTaxAmt``) equals
+    the entry's amount plus its charges (``Chrgs/TtlChrgsAndTaxAmt``, else the sum
+    of its charge records) equals
     the transfer's amount (the bank deducted its charges), value dates within
     the tolerance.
 ``return``
@@ -297,13 +298,17 @@ def _entry_date(entry: StatementEntry) -> date | None:
 
 
 def _charges(entry: StatementEntry) -> Decimal | None:
+    """What the bank deducted: ``TtlChrgsAndTaxAmt``, else the sum of the entry's charge
+    records taken from the account (not CRDT), in the entry's currency; None when none."""
     charges = entry.charges_total
     if charges is None:
         d = _single(entry)
         charges = d.charges_total if d is not None else None
-    if charges is None or charges.currency != entry.amount.currency:
-        return None
-    return charges.amount
+    if charges is not None:
+        return charges.amount if charges.currency == entry.amount.currency else None
+    taken = [c.amount.amount for c in entry.charges if c.credit_debit != "CRDT"
+             and c.amount.currency == entry.amount.currency]
+    return sum(taken, _ZERO) if taken else None
 
 
 def _same_way(entry: StatementEntry, transfer: LedgerTransfer) -> bool:
