@@ -188,12 +188,18 @@ def test_the_value_date_tolerance_matches_the_shifted_entry(scenario: Scenario) 
 
 
 def test_the_period_keeps_only_entries_and_transfers_inside_it(scenario: Scenario) -> None:
+    whole = reconcile(scenario.files, scenario.ledger, options=_exact(), update=False)
     days = sorted({t.value_date for t in scenario.transfers if t.value_date is not None})
     assert len(days) >= 2
     cut = days[0]
-    report = reconcile(scenario.files, scenario.ledger, update=False, options=ReconcileOptions(
+    before = reconcile(scenario.files, scenario.ledger, update=False, options=ReconcileOptions(
         match=MatchOptions(), date_from=cut - timedelta(days=30), date_to=cut - timedelta(1)))
-    assert report.rows == ()  # every statement is booked later: nothing in the period
+    assert before.rows == ()  # every statement is booked later: nothing in the period
+    assert before.balances == whole.balances  # statements balance over all their entries
+    everything = reconcile(scenario.files, scenario.ledger, update=False,
+                           options=ReconcileOptions(match=MatchOptions(), date_from=days[0],
+                                                    date_to=days[-1] + timedelta(days=30)))
+    assert everything.rows == whole.rows
 
 
 def test_every_engine_gives_the_same_report(scenario: Scenario,

@@ -31,6 +31,7 @@ from typing import Any
 import orjson
 
 from ..distribute import ConfigurationError
+from ..validation.cli import _expand
 from .job import BALANCE_FIELDS, ROW_FIELDS, SUMMARY_FIELDS, ReconcileOptions, reconcile
 from .match import MatchOptions
 
@@ -72,18 +73,14 @@ def add_reconcile_command(sub: Any) -> None:
     p.set_defaults(func=_cmd_reconcile)
 
 
-def _expand(names: Sequence[str]) -> list[str]:
-    out: list[str] = []
-    for name in names:
-        path = Path(name)
-        if path.is_dir():
-            out.extend(sorted(str(p) for p in path.iterdir()
-                              if p.is_file() and not p.name.startswith(".")))
-        elif not path.is_file():
+def _statement_files(names: Sequence[str]) -> list[str]:
+    """The files named, directories expanded; a missing one stops the job (a statement
+    left out would show its transfers as unmatched)."""
+    files = _expand(list(names))
+    for name in files:
+        if not Path(name).is_file():
             raise FileNotFoundError(f"{name}: no such statement file")
-        else:
-            out.append(name)
-    return out
+    return files
 
 
 def _cmd_reconcile(args: argparse.Namespace) -> int:
@@ -93,7 +90,7 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
         raise ValueError("--from is after --to")
     if args.format == "parquet":
         _need_pyarrow()
-    files = _expand(args.statements)
+    files = _statement_files(args.statements)
     options = ReconcileOptions(
         match=MatchOptions(value_date_days=args.value_date_days, charges=not args.no_charges,
                            returns=not args.no_returns),

@@ -54,6 +54,7 @@ from .match import (
     LedgerTransfer,
     MatchOptions,
     MatchResult,
+    check_balances,
     entry_ref,
     load_transfers,
     match,
@@ -221,14 +222,17 @@ class _Task:
 
 def _match_partition(task: _Task) -> _Partition:
     opts = task.options
-    entries: dict[str, list[StatementEntry]] = defaultdict(list)
+    entries: dict[str, list[StatementEntry]] = defaultdict(list)  # in the period
+    booked: dict[str, list[StatementEntry]] = defaultdict(list)  # all, for the balances
     statements: dict[str, list[Statement]] = defaultdict(list)
     for s in task.statements:
         statements[account_of(s)].append(s)
     for path in task.files:
         for e in parse_entries(path):
+            account = account_of(e.statement)
+            booked[account].append(e)
             if _in_period(_entry_day(e), opts.date_from, opts.date_to):
-                entries[account_of(e.statement)].append(e)
+                entries[account].append(e)
     slack = timedelta(days=opts.match.value_date_days)
     lo = opts.date_from - slack if opts.date_from else None
     hi = opts.date_to + slack if opts.date_to else None
@@ -248,7 +252,9 @@ def _match_partition(task: _Task) -> _Partition:
         result = match(entries.get(account, []), mine, options=opts.match,
                        statements=statements.get(account, []))
         _rows(account, result, entries.get(account, []), mine, rows, updates)
-        for b in result.balances:
+        # a statement balances over all its entries, whatever part of it is in the period
+        for b in check_balances(booked.get(account, []),
+                                statements=statements.get(account, [])):
             ok = b.ok
             balances.append((b.statement_ref, _text(b.account), _text(b.currency),
                              _text(b.opening), str(b.credits), str(b.debits),
