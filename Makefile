@@ -19,7 +19,8 @@ install: $(STAMP)
 # The main job on embedded defaults: generate a demo partner drop (several partners,
 # pain.001 and pacs.008, the example drop's bad files) into $(DEMO)/drop and run the
 # file-drop service over it once, two instances (one per core) sharing the drop:
-# reports, archive/rejected, ledger and file outbox.
+# reports, archive/rejected, ledger and file outbox; then reconcile demo bank
+# statements of what settled against the ledger.
 run: $(STAMP)
 	$(VENV)/bin/iso20022 --version
 	rm -rf $(DEMO)
@@ -28,10 +29,16 @@ run: $(STAMP)
 	$(VENV)/bin/iso20022 process $(DEMO)/drop --workers 2 --min-age 0 2>$(DEMO)/service.log \
 		|| test $$? -le 1
 	$(VENV)/bin/iso20022 status $(DEMO)/drop
+	$(PY) -m iso20022.reconcile.demo $(DEMO)/drop/data/ledger.sqlite $(DEMO)/statements
+	$(VENV)/bin/iso20022 reconcile $(DEMO)/statements --ledger $(DEMO)/drop/data/ledger.sqlite \
+		--output $(DEMO)/reconciliation || test $$? -le 1
 	@echo "reports in $(DEMO)/drop/reports/, inputs in $(DEMO)/drop/archive/ and rejected/,"
 	@echo "outbound files in $(DEMO)/drop/data/outbox/, ledger $(DEMO)/drop/data/ledger.sqlite,"
 	@echo "one JSON log line per file in $(DEMO)/service.log (RJCT lines above are the drop's"
-	@echo "deliberately bad files and a duplicate; exit status 1 means something was rejected)"
+	@echo "deliberately bad files and a duplicate; exit status 1 means something was rejected);"
+	@echo "bank statements of what settled in $(DEMO)/statements/ reconciled against the ledger:"
+	@echo "the one missing entry, amount break, charges and return are the demo's own, and the"
+	@echo "report is in $(DEMO)/reconciliation/"
 
 test: $(STAMP)
 	$(PY) -m pytest -q

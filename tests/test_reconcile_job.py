@@ -345,3 +345,20 @@ def test_a_postgresql_ledger_reconciles_as_the_sqlite_one(
     finally:
         with psycopg.connect(postgres_url, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def test_the_demo_statements_show_their_four_differences(settled: Path, tmp_path: Path) -> None:
+    from iso20022.reconcile.demo import write_demo_statements
+
+    data = tmp_path / "data"
+    shutil.copytree(settled, data)
+    ledger = str(data / "ledger.sqlite")
+    paths = write_demo_statements(ledger, tmp_path / "statements")
+    with Ledger.open(ledger) as book:
+        assert len(paths) == len(_groups(load_transfers(book)))
+    report = reconcile(paths, ledger, options=_exact(), workers=1)
+    # 120 transfers: one missing, one a cent off; the charged and the returned one match
+    assert report.totals == {"matched": 118, "return": 1, "break": 1,
+                             "unmatched_statement": 0, "unmatched_ledger": 1}
+    assert [r[1] for r in report.rows if r[0] == "matched"].count("charges") == 1
+    assert report.updated == {"settled": 118, "returned": 1}
