@@ -142,7 +142,8 @@ def test_reconcile(benchmark: Any, request: pytest.FixtureRequest, book: Book, c
     n, accounts = book.transfers, book.accounts
     report = reports[-1]
     correct = (report.totals == {"matched": n - 2 * accounts, "return": 0, "break": accounts,
-                                 "unmatched_statement": 0, "unmatched_ledger": accounts}
+                                 "unmatched_statement": 0, "unmatched_ledger": accounts,
+                                 "not_booked": 0}
                and len(report.balances) == accounts
                and all(b[9] == "true" for b in report.balances)
                and settled == [n - 2 * accounts] * len(settled))

@@ -289,6 +289,9 @@ def test_a_statement_that_does_not_parse_stops_the_job_before_any_update(
     assert main(["reconcile", str(tmp_path / "nope.xml"), "--ledger",
                  str(scenario.ledger)]) == 2
     assert "no such statement file" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert main(["reconcile", str(tmp_path / "empty"), "--ledger", str(scenario.ledger)]) == 2
+    assert "no statement files" in capsys.readouterr().err
 
 
 def test_the_command_runs_on_a_dask_scheduler_address(
@@ -359,6 +362,142 @@ def test_the_demo_statements_show_their_four_differences(settled: Path, tmp_path
     report = reconcile(paths, ledger, options=_exact(), workers=1)
     # 120 transfers: one missing, one a cent off; the charged and the returned one match
     assert report.totals == {"matched": 118, "return": 1, "break": 1,
-                             "unmatched_statement": 0, "unmatched_ledger": 1}
+                             "unmatched_statement": 0, "unmatched_ledger": 1, "not_booked": 0}
     assert [r[1] for r in report.rows if r[0] == "matched"].count("charges") == 1
     assert report.updated == {"settled": 118, "returned": 1}
+
+
+def test_a_statement_given_twice_is_refused_and_a_path_given_twice_is_read_once(
+        scenario: Scenario, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from iso20022.reconcile.job import DuplicateStatementError
+
+    once = reconcile(scenario.files, scenario.ledger, options=_exact(), update=False)
+    again = reconcile([*scenario.files, scenario.files[0]], scenario.ledger, options=_exact(),
+                      update=False)  # the same file twice: one file
+    assert again.rows == once.rows and again.files == len(scenario.files)
+    copy = tmp_path / "copy.xml"
+    shutil.copyfile(scenario.files[0], copy)
+    with pytest.raises(DuplicateStatementError, match="STMT-0/S-0 is reported twice"):
+        reconcile([*scenario.files, copy], scenario.ledger, update=False)
+    assert main(["reconcile", *scenario.files, str(copy), "--ledger", scenario.ledger,
+                 "--output", str(tmp_path / "out")]) == 2
+    assert "reported twice" in capsys.readouterr().err
+
+
+def test_a_ledger_that_does_not_exist_is_not_created(
+        scenario: Scenario, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "typo" / "ledger.sqlite"
+    assert main(["reconcile", *scenario.files, "--ledger", str(missing),
+                 "--output", str(tmp_path / "out")]) == 2
+    assert "no ledger at" in capsys.readouterr().err
+    assert not missing.parent.exists()
+
+
+@pytest.mark.services
+def test_a_postgresql_database_without_a_ledger_is_refused(
+        scenario: Scenario, tmp_path: Path, postgres_url: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import secrets
+
+    import psycopg
+
+    schema = f"e_{secrets.token_hex(6)}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        sep = "&" if "?" in postgres_url else "?"
+        url = f"{postgres_url}{sep}options=-csearch_path%3D{schema}"
+        assert main(["reconcile", *scenario.files, "--ledger", url,
+                     "--output", str(tmp_path / "out")]) == 2
+        assert "no ledger there" in capsys.readouterr().err
+        with psycopg.connect(postgres_url, autocommit=True) as conn:  # nothing migrated
+            assert not conn.execute("SELECT 1 FROM information_schema.tables"
+                                    " WHERE table_schema = %s", (schema,)).fetchall()
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def test_relative_paths_reach_the_workers_of_a_cluster(
+        scenario: Scenario, cluster: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(Path(scenario.ledger).parent.parent)
+    files = [str(Path(f).relative_to(Path.cwd())) for f in scenario.files]
+    ledger = str(Path(scenario.ledger).relative_to(Path.cwd()))
+    report = reconcile(files, ledger, options=_exact(), scheduler=cluster, update=False)
+    absolute = reconcile(scenario.files, scenario.ledger, options=_exact(), update=False)
+    assert report.totals["matched"] > 90 and report.rows == absolute.rows
+
+
+def _big_account(scenario: Scenario) -> tuple[str, str, list[LedgerTransfer]]:
+    (account, currency), members = _groups(scenario.transfers)[0]
+    return account, currency, members
+
+
+def test_the_next_day_expects_only_what_is_not_reconciled_and_takes_late_returns(
+        scenario: Scenario, tmp_path: Path) -> None:
+    first = reconcile(scenario.files, scenario.ledger, options=_exact())
+    assert first.updated["returned"] == 1
+    account, currency, members = _big_account(scenario)
+    late = next(t for t in sorted(members, key=lambda t: t.transfer_key)
+                if t.transfer_key not in (scenario.missing, scenario.amount,
+                                          scenario.date_shift, scenario.returned)
+                and t.transfer_key not in scenario.batch)
+    day2 = tmp_path / "day2.xml"
+    days = [t.value_date for t in members if t.value_date]
+    write_statement(day2, [], account_iban=account, currency=currency, message_id="DAY2",
+                    statement_id="S-D2", booking_date=max(days) + timedelta(days=1),
+                    opening_balance=Decimal("0"),
+                    differences=Differences(extras=(ExtraEntry(reference="OTHER-1",
+                                                               amount=Decimal("5.00")),)))
+    report = reconcile([str(day2)], scenario.ledger, options=_exact())
+    kinds = _by_kind(report.rows)
+    # what day 1 matched is not expected again; what it could not match still is
+    assert sorted(r["transfer_keys"] for r in kinds["unmatched_ledger"]) == sorted(
+        [scenario.missing, scenario.amount, scenario.date_shift])
+    assert len(kinds["unmatched_statement"]) == 1
+    # a return of a transfer settled on day 1, on a statement of day 3
+    back = tmp_path / "day3.xml"
+    write_statement(back, [late], account_iban=account, currency=currency,
+                    message_id="DAY3", statement_id="S-D3",
+                    booking_date=max(days) + timedelta(days=2),
+                    differences=Differences(missing={late.transfer_key}, returns=(
+                        ReturnedTransfer(transfer_key=late.transfer_key, reason="MS03"),)))
+    returned = reconcile([str(back)], scenario.ledger, options=_exact())
+    assert [(r[0], r[5], r[11]) for r in returned.rows if r[0] == "return"] == [
+        ("return", late.transfer_key, "MS03")]
+    assert returned.updated == {"settled": 0, "returned": 1}
+    # day 1 again: the returned transfers stay returned, reconciliations included
+    reconcile(scenario.files, scenario.ledger, options=_exact())
+    with Ledger.open(scenario.ledger) as book:
+        assert book.states()["returned"] == 2
+        rows = book.db.execute("SELECT state, return_ref FROM reconciliations"
+                               " WHERE transfer_key = ?", (late.transfer_key,))
+        assert rows == [("returned", "DAY3/S-D3/0")]
+
+
+def test_only_the_currencies_a_statement_covers_are_expected(scenario: Scenario) -> None:
+    groups = _groups(scenario.transfers)
+    by_account: dict[str, set[str]] = defaultdict(set)
+    for (a, c), _ in groups:
+        by_account[a].add(c)
+    index, (_account, currency) = next(
+        (i, key) for i, (key, _) in enumerate(groups) if len(by_account[key[0]]) > 1)
+    report = reconcile([scenario.files[index]], scenario.ledger, options=_exact(),
+                       update=False)  # one currency's statement of an account with several
+    expected = [scenario.missing] if index == 0 else []
+    assert [r[5] for r in report.rows if r[0] == "unmatched_ledger"] == expected
+    assert {r[3] for r in report.rows} == {currency}
+
+
+def test_entries_not_booked_settle_nothing(scenario: Scenario, tmp_path: Path) -> None:
+    account, currency, members = _big_account(scenario)
+    pending = tmp_path / "pending.xml"
+    days = [t.value_date for t in members if t.value_date]
+    write_statement(pending, members[:3], account_iban=account, currency=currency,
+                    message_id="PEND", statement_id="S-P", booking_date=max(days),
+                    version="camt.054.001.08")
+    data = pending.read_bytes().replace(b"<Cd>BOOK</Cd>", b"<Cd>PDNG</Cd>")
+    pending.write_bytes(data)
+    report = reconcile([str(pending)], scenario.ledger, options=_exact())
+    assert report.totals["not_booked"] == 3 and report.totals["matched"] == 0
+    assert report.updated == {"settled": 0, "returned": 0}

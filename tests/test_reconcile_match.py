@@ -54,10 +54,10 @@ STMT = statement()
 
 def entry(index: int, amount: str, *, cd: str = "DBIT", stmt: Statement = STMT,
           value_date: date | None = DAY, details: tuple[EntryDetails, ...] = (),
-          **fields: Any) -> StatementEntry:
+          status: str = "BOOK", **fields: Any) -> StatementEntry:
     return StatementEntry(message=HEADER, statement=stmt,
                           amount=Money(Decimal(amount), "EUR"), credit_debit=cd,
-                          status="BOOK", value_date=value_date, details=details,
+                          status=status, value_date=value_date, details=details,
                           source=Source(index=index), **fields)
 
 
@@ -365,3 +365,56 @@ def test_an_entry_booked_the_wrong_way_is_not_the_transfer() -> None:
     assert not match([debit, wrong_way_back], [out]).returns
     either = transfer("t1", "10.00", end_to_end_id="E1")  # no side given: both ways match
     assert match([credit], [either]).matched == (Match(ref(0), ("t1",), "end_to_end_id+amount"),)
+
+
+def test_only_booked_entries_settle() -> None:
+    t = transfer("t1", "10.00", end_to_end_id="E1")
+    pending = entry(0, "10.00", status="PDNG", details=(tx(end_to_end_id="E1"),))
+    result = match([pending], [t])
+    assert not result.matched and result.not_booked == (pending,)
+    assert [x.transfer_key for x in result.unmatched_ledger] == ["t1"]
+    assert not result.unmatched_statement  # not a difference: not booked yet
+
+
+def test_a_btch_wrapper_of_one_transaction_matches_by_its_references() -> None:
+    t = transfer("t1", "10.00", end_to_end_id="E1", msg_id="PAIN1", pmt_inf_id="P1")
+    others = [transfer(f"t{n}", "5.00", msg_id="PAIN1", pmt_inf_id="P1") for n in (2, 3)]
+    one = entry(0, "10.00", batch_message_id="PAIN1", batch_payment_information_id="P1",
+                batch_number_of_transactions=1, details=(tx(end_to_end_id="E1"),))
+    result = match([one], [t, *others])
+    assert result.matched == (Match(ref(0), ("t1",), "end_to_end_id+amount"),)
+    assert sorted(x.transfer_key for x in result.unmatched_ledger) == ["t2", "t3"]
+
+
+def test_a_batch_booked_the_wrong_way_or_late_is_no_batch_match() -> None:
+    group = [transfer(f"t{n}", "10.00", msg_id="PAIN1", pmt_inf_id="P1", credit_debit="DBIT")
+             for n in (1, 2)]
+    wrong_way = entry(0, "20.00", cd="CRDT", batch_message_id="PAIN1",
+                      batch_payment_information_id="P1")
+    result = match([wrong_way], group)
+    assert not result.matched and not result.breaks
+    assert len(result.unmatched_ledger) == 2 and len(result.unmatched_statement) == 1
+    late = entry(0, "20.00", value_date=date(2026, 12, 4), batch_message_id="PAIN1",
+                 batch_payment_information_id="P1")
+    far = match([late], group)  # DAY + 3 days
+    assert not far.matched and [(b.kind, b.key) for b in far.breaks] == [("date", "batch")]
+    near = match([late], group, options=MatchOptions(value_date_days=3))
+    assert near.matched == (Match(ref(0), ("t1", "t2"), "value_date_tolerance"),)
+
+
+def test_a_return_may_name_a_transfer_an_earlier_run_matched() -> None:
+    t = transfer("t1", "10.00", end_to_end_id="E1", credit_debit="DBIT")
+    back = entry(0, "10.00", cd="CRDT", details=(tx(end_to_end_id="E1", return_reason="AC04"),))
+    result = match([back], [], earlier=[(t, "OLD/S/3")])
+    assert [(r.transfer_key, r.original_entry_ref, r.reason) for r in result.returns] == [
+        ("t1", "OLD/S/3", "AC04")]
+    assert not result.unmatched_ledger  # the earlier ones are not expected again
+    again = entry(1, "10.00", details=(tx(end_to_end_id="E1"),))  # booked a second time
+    twice = match([again], [], earlier=[(t, "OLD/S/3")])
+    assert not twice.matched and len(twice.unmatched_statement) == 1
+
+
+def test_a_statement_without_entries_keeps_its_message_id_in_its_reference() -> None:
+    quiet = statement(opening="5.00", closing="5.00", statement_id="EMPTY")
+    checks = check_balances([], statements=[("MSG9", quiet), quiet])
+    assert [(c.statement_ref, c.ok) for c in checks] == [("EMPTY", True), ("MSG9/EMPTY", True)]

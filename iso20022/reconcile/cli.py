@@ -40,7 +40,7 @@ __all__ = ["FORMATS", "add_reconcile_command", "write_table"]
 FORMATS = ("csv", "jsonl", "parquet")
 _AMOUNTS = {"statement_amount", "ledger_amount", "opening", "credits", "debits",
             "expected_closing", "closing", "matched_amount", "returned_amount"}
-_INTEGERS = {"entries", "matched", "returned", "breaks", "unmatched_statement",
+_INTEGERS = {"entries", "matched", "returned", "breaks", "unmatched_statement", "not_booked",
              "unmatched_ledger", "balances_ok", "balances_failed"}
 
 
@@ -77,6 +77,8 @@ def _statement_files(names: Sequence[str]) -> list[str]:
     """The files named, directories expanded; a missing one stops the job (a statement
     left out would show its transfers as unmatched)."""
     files = _expand(list(names))
+    if not files:
+        raise FileNotFoundError(f"no statement files in {' '.join(names)}")
     for name in files:
         if not Path(name).is_file():
             raise FileNotFoundError(f"{name}: no such statement file")

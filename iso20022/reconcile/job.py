@@ -45,8 +45,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
 
+from lxml import etree
+
 from ..distribute import Engine
+from ..errors import Iso20022Error, SettlementError
 from ..parse.camt import parse_entries, parse_statements
+from ..settle._db import Database
 from ..settle.ledger import Ledger
 from ..settle.migrations import now
 from ..statements import Statement, StatementEntry
@@ -61,7 +65,8 @@ from .match import (
     statement_ref,
 )
 
-__all__ = ["BALANCE_FIELDS", "ROW_FIELDS", "SUMMARY_FIELDS", "ReconcileOptions",
+__all__ = ["BALANCE_FIELDS", "ROW_FIELDS", "SUMMARY_FIELDS", "DuplicateStatementError",
+           "ReconcileOptions",
            "ReconcileReport", "RowSink", "apply_updates", "reconcile"]
 
 ROW_FIELDS = ("kind", "rule", "account", "currency", "entry_ref", "transfer_keys",
@@ -73,7 +78,7 @@ BALANCE_FIELDS = ("statement", "account", "currency", "opening", "credits", "deb
                   "expected_closing", "closing", "entries", "ok")
 SUMMARY_FIELDS = ("account", "currency", "entries", "matched", "returned", "breaks",
                   "unmatched_statement", "unmatched_ledger", "matched_amount",
-                  "returned_amount", "balances_ok", "balances_failed")
+                  "returned_amount", "balances_ok", "balances_failed", "not_booked")
 
 _LEDGER_STATES = ("routed", "sent", "settled", "returned")
 
@@ -142,7 +147,8 @@ class ReconcileReport:
         return 0 if clean and all(b[9] != "false" for b in self.balances) else 1
 
 
-_KINDS = ("matched", "return", "break", "unmatched_statement", "unmatched_ledger")
+_KINDS = ("matched", "return", "break", "unmatched_statement", "unmatched_ledger",
+          "not_booked")
 
 
 # -- phase 1: which accounts does each file report on ----------------------------------------
@@ -156,12 +162,34 @@ def account_of(statement: Statement) -> str:
     return account.other_id.id if account.other_id is not None else "?"
 
 
-def _index_file(path: str) -> tuple[str, tuple[str, ...], tuple[Statement, ...]]:
+class DuplicateStatementError(Iso20022Error, ValueError):
+    """Two statement files report the same statement (``MsgId/Stmt-Id``)."""
+
+
+def _index_file(path: str) -> tuple[str, tuple[str, ...], tuple[tuple[str | None, Statement],
+                                                                 ...]]:
     """Parse one file whole (so a bad one stops the job before anything is written);
-    return its accounts and its statements (for the balance checks of statements
-    without entries, which the match phase, reading entries only, would not see)."""
+    return its accounts and its statements with their message's MsgId (for the
+    references and for the balance checks of statements without entries, which
+    the match phase, reading entries only, would not see)."""
     statements = tuple(parse_statements(path))
-    return path, tuple(sorted({account_of(s) for s in statements})), statements
+    message_id = _group_message_id(path)
+    return (path, tuple(sorted({account_of(s) for s in statements})),
+            tuple((message_id, s) for s in statements))
+
+
+def _group_message_id(path: str) -> str | None:
+    """``GrpHdr/MsgId`` of a file the statement parser has just read (so safe and
+    well formed): read by libxml2 from the start of the file, up to that element."""
+    with open(path, "rb") as fh:  # closed even when the loop stops early
+        for _, element in etree.iterparse(fh, events=("end",), tag="{*}MsgId",
+                                          resolve_entities=False, no_network=True,
+                                          load_dtd=False):
+            parent = element.getparent()
+            if parent is not None and etree.QName(parent).localname == "GrpHdr":
+                text: str | None = element.text
+                return text
+    return None
 
 
 def _components(index: Sequence[tuple[str, tuple[str, ...], object]]
@@ -216,7 +244,8 @@ class _Task:
     ledger: str
     accounts: tuple[str, ...]
     files: tuple[str, ...]
-    statements: tuple[Statement, ...]  # every statement of the files, from the index phase
+    # every statement of the files with its MsgId, from the index phase
+    statements: tuple[tuple[str | None, Statement], ...]
     options: ReconcileOptions
 
 
@@ -224,13 +253,19 @@ def _match_partition(task: _Task) -> _Partition:
     opts = task.options
     entries: dict[str, list[StatementEntry]] = defaultdict(list)  # in the period
     booked: dict[str, list[StatementEntry]] = defaultdict(list)  # all, for the balances
-    statements: dict[str, list[Statement]] = defaultdict(list)
-    for s in task.statements:
-        statements[account_of(s)].append(s)
+    statements: dict[str, list[tuple[str | None, Statement]]] = defaultdict(list)
+    currencies: dict[str, set[str]] = defaultdict(set)  # what each account's statements cover
+    run_refs = {statement_ref(s, m) for m, s in task.statements}
+    for message_id, s in task.statements:
+        account = account_of(s)
+        statements[account].append((message_id, s))
+        currencies[account].update(c for c in (s.account.currency, *(
+            b.amount.currency for b in s.balances)) if c)
     for path in task.files:
         for e in parse_entries(path):
             account = account_of(e.statement)
             booked[account].append(e)
+            currencies[account].add(e.amount.currency)
             if _in_period(_entry_day(e), opts.date_from, opts.date_to):
                 entries[account].append(e)
     slack = timedelta(days=opts.match.value_date_days)
@@ -241,17 +276,29 @@ def _match_partition(task: _Task) -> _Partition:
         transfers = [t for t in load_transfers(ledger, states=_LEDGER_STATES,
                                                accounts=task.accounts)
                      if _in_period(t.value_date, lo, hi)]
+        done = _reconciled(ledger, task.accounts)
     finally:
         ledger.close()
     rows: list[tuple[str, ...]] = []
     balances: list[tuple[str, ...]] = []
     updates: list[_Update] = []
     for account in task.accounts:
-        mine = [replace(t, credit_debit="DBIT" if t.debtor_account == account else "CRDT")
-                for t in transfers if account in (t.debtor_account, t.creditor_account)]
-        result = match(entries.get(account, []), mine, options=opts.match,
-                       statements=statements.get(account, []))
-        _rows(account, result, entries.get(account, []), mine, rows, updates)
+        expected: list[LedgerTransfer] = []
+        earlier: list[tuple[LedgerTransfer, str]] = []
+        for t in transfers:
+            if account not in (t.debtor_account, t.creditor_account) or (
+                    t.currency not in currencies[account]):
+                continue  # another account's, or a currency no statement here covers
+            t = replace(t, credit_debit="DBIT" if t.debtor_account == account else "CRDT")
+            before = done.get((t.transfer_key, account))
+            if before is None or before[2] in run_refs:
+                expected.append(t)  # not reconciled yet, or by a statement of this run
+            elif before[0] == "settled":
+                earlier.append((t, before[1]))  # booked earlier: only a return may name it
+        result = match(entries.get(account, []), expected, options=opts.match,
+                       earlier=earlier)
+        _rows(account, result, entries.get(account, []), [*expected, *(t for t, _ in earlier)],
+              rows, updates)
         # a statement balances over all its entries, whatever part of it is in the period
         for b in check_balances(booked.get(account, []),
                                 statements=statements.get(account, [])):
@@ -261,6 +308,18 @@ def _match_partition(task: _Task) -> _Partition:
                              _text(b.expected_closing), _text(b.closing), str(b.entries),
                              "" if ok is None else str(ok).lower()))
     return _Partition(tuple(rows), tuple(balances), tuple(updates), _peak_rss_mb())
+
+
+def _reconciled(ledger: Ledger, accounts: Sequence[str]) -> dict[tuple[str, str],
+                                                                  tuple[str, str, str]]:
+    """(transfer key, account) -> (state, entry ref, statement) of earlier reconciliations."""
+    if not accounts:
+        return {}
+    marks = ", ".join("?" * len(accounts))
+    rows = ledger.db.execute(
+        "SELECT transfer_key, account, state, entry_ref, statement FROM reconciliations"
+        f" WHERE account IN ({marks})", tuple(accounts))
+    return {(str(k), str(a)): (str(st), str(ref), str(stmt)) for k, a, st, ref, stmt in rows}
 
 
 def _peak_rss_mb() -> float:
@@ -321,6 +380,11 @@ def _rows(account: str, result: MatchResult, entries: Sequence[StatementEntry],
         rows.append(("unmatched_statement", "", account, e.amount.currency, entry_ref(e), "",
                      str(e.amount.amount), "", _text(e.value_date or _entry_day(e)), "", "",
                      "", _text(d.end_to_end_id if d else None), _text(d.uetr if d else None)))
+    for e in result.not_booked:
+        d = e.details[0] if len(e.details) == 1 else None
+        rows.append(("not_booked", e.status, account, e.amount.currency, entry_ref(e), "",
+                     str(e.amount.amount), "", _text(e.value_date or _entry_day(e)), "", "",
+                     "", _text(d.end_to_end_id if d else None), _text(d.uetr if d else None)))
     for t in result.unmatched_ledger:
         rows.append(("unmatched_ledger", "", account, t.currency, "", t.transfer_key, "",
                      str(t.amount), "", _text(t.value_date), "", "", _text(t.end_to_end_id),
@@ -349,8 +413,8 @@ def reconcile(files: Iterable[str | Path], ledger: str | Path, /, *,
     before anything is written; SettlementError when the ledger fails.
     """
     opts = options if options is not None else ReconcileOptions()
-    paths = [str(p) for p in files]
-    target = str(ledger)
+    paths = list(dict.fromkeys(str(Path(p).resolve()) for p in files))  # workers elsewhere
+    target = existing_ledger(str(ledger))
     Ledger.open(target).close()  # migrate once here, not in every task at the same time
     kept: list[tuple[str, ...]] = []
     balances: list[tuple[str, ...]] = []
@@ -360,6 +424,7 @@ def reconcile(files: Iterable[str | Path], ledger: str | Path, /, *,
     worker_peak = 0.0
     with Engine(scheduler=scheduler, workers=workers) as engine:  # one pool for every phase
         index = engine.map(_index_file, paths)
+        _refuse_duplicates(index)
         parts = _components(index)
         found = {path: statements for path, _, statements in index}
         tasks = [_Task(target, accounts, tuple(files_),
@@ -391,6 +456,40 @@ def reconcile(files: Iterable[str | Path], ledger: str | Path, /, *,
                            updated=updated, worker_peak_rss_mb=worker_peak)
 
 
+def existing_ledger(target: str) -> str:
+    """The ledger to reconcile against, which must exist (a mistyped path must not start
+    an empty one): a SQLite file, as an absolute path, or a PostgreSQL database holding
+    the ledger's tables.  Raises SettlementError (permanent) otherwise."""
+    if target.startswith(("postgresql://", "postgres://")):
+        db = Database.open(target)
+        try:
+            found = db.execute("SELECT 1 FROM information_schema.tables WHERE table_name ="
+                               " 'schema_migrations' AND table_schema = current_schema()")
+        finally:
+            db.close()
+        if not found:
+            raise SettlementError(f"{db.where}: no ledger there (no schema_migrations table)",
+                                  retryable=False)
+        return target
+    path = target[len("sqlite:///"):] if target.startswith("sqlite:///") else target
+    if not Path(path).is_file():
+        raise SettlementError(f"no ledger at {path}: not a file", retryable=False)
+    return str(Path(path).resolve())
+
+
+def _refuse_duplicates(index: Sequence[tuple[str, tuple[str, ...],
+                                             tuple[tuple[str | None, Statement], ...]]]) -> None:
+    seen: dict[str, str] = {}
+    for path, _, statements in index:
+        for message_id, s in statements:
+            ref = statement_ref(s, message_id)
+            first = seen.setdefault(ref, path)
+            if first != path or sum(statement_ref(x, m) == ref for m, x in statements) > 1:
+                where = path if first == path else f"{first} and {path}"
+                raise DuplicateStatementError(
+                    f"statement {ref} is reported twice ({where}): give each statement once")
+
+
 def apply_updates(ledger: Ledger, updates: Sequence[_Update]) -> dict[str, int]:
     """Settle matched transfers and return returned ones, in one transaction.
 
@@ -402,10 +501,14 @@ def apply_updates(ledger: Ledger, updates: Sequence[_Update]) -> dict[str, int]:
     db = ledger.db
     stamp = now()
     moved = {"settled": 0, "returned": 0}
-    final: dict[str, _Update] = {}
+    final: dict[str, _Update] = {}  # per transfer: its state
+    recs: dict[tuple[str, str], _Update] = {}  # per transfer and account: its reconciliation
     for u in updates:  # a return wins over the match it reverses
         if u.transfer_key not in final or u.state == "returned":
             final[u.transfer_key] = u
+        side = (u.transfer_key, u.account)
+        if side not in recs or u.state == "returned":
+            recs[side] = u
     keys = sorted(final)
     with db.transaction():
         current: dict[str, str] = {}
@@ -439,17 +542,25 @@ def apply_updates(ledger: Ledger, updates: Sequence[_Update]) -> dict[str, int]:
                        transitions)
         db.executemany("UPDATE transfers SET state = ?, updated_at = ? WHERE transfer_key = ?",
                        states)
+        # a returned reconciliation is never turned back into a settled one, and a row that
+        # would not change keeps its time (a re-run changes nothing)
         db.executemany(
-            "INSERT INTO reconciliations (transfer_key, state, rule, entry_ref, return_ref,"
-            " reason, statement, account, reconciled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (transfer_key) DO UPDATE SET state = excluded.state,"
+            "INSERT INTO reconciliations (transfer_key, account, state, rule, entry_ref,"
+            " return_ref, reason, statement, reconciled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (transfer_key, account) DO UPDATE SET state = excluded.state,"
             " rule = excluded.rule, entry_ref = excluded.entry_ref,"
             " return_ref = excluded.return_ref, reason = excluded.reason,"
-            " statement = excluded.statement, account = excluded.account,"
-            " reconciled_at = excluded.reconciled_at",
-            [(k, final[k].state, final[k].rule, final[k].entry_ref, final[k].return_ref,
-              final[k].reason, final[k].statement, final[k].account, stamp)
-             for k in keys if k in current and current[k] != "rejected"])
+            " statement = excluded.statement, reconciled_at = excluded.reconciled_at"
+            " WHERE (reconciliations.state <> 'returned' OR excluded.state = 'returned')"
+            " AND NOT (reconciliations.state = excluded.state"
+            " AND reconciliations.rule = excluded.rule"
+            " AND reconciliations.entry_ref = excluded.entry_ref"
+            " AND COALESCE(reconciliations.return_ref, '') = COALESCE(excluded.return_ref, '')"
+            " AND COALESCE(reconciliations.reason, '') = COALESCE(excluded.reason, '')"
+            " AND reconciliations.statement = excluded.statement)",
+            [(k, account, u.state, u.rule, u.entry_ref, u.return_ref, u.reason, u.statement,
+              stamp) for (k, account), u in sorted(recs.items())
+             if k in current and current[k] != "rejected"])
     return moved
 
 
@@ -487,5 +598,6 @@ class _Summary:
             out.append((key[0], key[1], str(c["entries"]), str(c["matched"]),
                         str(c["return"]), str(c["break"]), str(c["unmatched_statement"]),
                         str(c["unmatched_ledger"]), str(a["matched"]), str(a["returned"]),
-                        str(c["balances_ok"]), str(c["balances_failed"])))
+                        str(c["balances_ok"]), str(c["balances_failed"]),
+                        str(c["not_booked"])))
         return tuple(out)

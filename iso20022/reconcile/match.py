@@ -197,6 +197,7 @@ class MatchResult:
     unmatched_statement: tuple[StatementEntry, ...]
     unmatched_ledger: tuple[LedgerTransfer, ...]
     balances: tuple[BalanceCheck, ...]
+    not_booked: tuple[StatementEntry, ...] = ()  # pending / information entries: not matched
 
     @property
     def returned(self) -> tuple[str, ...]:
@@ -266,8 +267,14 @@ def _common(values: Iterable[str | None]) -> str | None:
 
 
 def _is_batch(entry: StatementEntry) -> bool:
-    return (len(entry.details) > 1 or entry.batch_message_id is not None
-            or entry.batch_payment_information_id is not None)
+    """Booked for several transactions: several TxDtls, or a Btch block that is not just
+    the wrapper of the one transaction detailed (NbOfTxs absent or 1, one TxDtls)."""
+    if len(entry.details) > 1:
+        return True
+    if entry.batch_message_id is None and entry.batch_payment_information_id is None:
+        return False
+    single = len(entry.details) == 1 and entry.batch_number_of_transactions in (None, 1)
+    return not single
 
 
 def _batch_key(entry: StatementEntry) -> tuple[str, str | None] | None:
@@ -369,23 +376,33 @@ class _Index:
 
 def match(entries: Iterable[StatementEntry], transfers: Iterable[LedgerTransfer], /, *,
           options: MatchOptions | None = None,
-          statements: Iterable[Statement] = ()) -> MatchResult:
+          statements: Iterable[Statement | tuple[str | None, Statement]] = (),
+          earlier: Iterable[tuple[LedgerTransfer, str]] = ()) -> MatchResult:
     """Match statement entries against ledger transfers (see the module docstring).
 
     Takes: the entries (any order), the ledger's transfers (any order, each key
-    once), the tolerance ``options`` and, optionally, statements without
-    entries to include in the balance checks.
+    once), the tolerance ``options``, optionally statements without entries to
+    include in the balance checks (bare, or with their message id), and the
+    ``earlier`` transfers: those an earlier run matched (with that run's entry
+    reference), not expected again, but which a return or reversal may name.
+    Only booked entries (``Sts`` BOOK) are matched; the others are returned as
+    ``not_booked``.
     Returns: a :class:`MatchResult`, the same for any order of the input.
     Raises: ValueError when two transfers share a key.
     Example: ``match(parse_entries("camt053.xml"), load_transfers(ledger)).breaks``
     """
     opts = options if options is not None else MatchOptions()
-    ordered = sorted(entries, key=_entry_order)
+    given = sorted(entries, key=_entry_order)
+    ordered = [e for e in given if e.status == "BOOK"]
+    not_booked = tuple(e for e in given if e.status != "BOOK")
     ledger = sorted(transfers, key=lambda t: t.transfer_key)
+    before = sorted(earlier, key=lambda pair: pair[0].transfer_key)
+    before_ref = {t.transfer_key: ref for t, ref in before}
     keys = [t.transfer_key for t in ledger]
     if len(set(keys)) != len(keys):
         raise ValueError("two ledger transfers share a transfer key")
     index = _Index(ledger)
+    earlier_index = _Index([t for t, _ in before])
     refs = [entry_ref(e) for e in ordered]
     done = [False] * len(ordered)
     used: dict[str, str] = {}  # transfer key -> the entry ref that matched it
@@ -418,11 +435,14 @@ def match(entries: Iterable[StatementEntry], transfers: Iterable[LedgerTransfer]
         e = ordered[i]
         batch = _batch_key(e) if not done[i] and _is_batch(e) else None
         group = index.batches.get(batch, []) if batch is not None else []
-        if group and free(group) != group:
+        if not group or free(group) != group or not all(_same_way(e, t) for t in group):
             continue
-        if group and all(_same_way(e, t) for t in group) and sum(
-                (t.amount for t in group), _ZERO) == e.amount.amount:
+        if sum((t.amount for t in group), _ZERO) != e.amount.amount:
+            continue
+        if all(_date_within(e, t, 0) for t in group):
             take(i, group, RULE_BATCH)
+        elif all(_date_within(e, t, opts.value_date_days) for t in group):
+            take(i, group, RULE_VALUE_DATE)
 
     # tolerance rules
     for i in regular:
@@ -454,13 +474,16 @@ def match(entries: Iterable[StatementEntry], transfers: Iterable[LedgerTransfer]
             if done[i] or not _is_return(e):
                 continue
             for _rule, field, key_of in _KEYS:
-                back = next((t for t in index.candidates(field, key_of(e))
-                             if t.transfer_key in used and t.transfer_key not in returned
-                             and _back_way(e, t)), None)
+                value = key_of(e)
+                back = next((t for t in (*index.candidates(field, value),
+                                         *earlier_index.candidates(field, value))
+                             if (t.transfer_key in used or t.transfer_key in before_ref)
+                             and t.transfer_key not in returned and _back_way(e, t)), None)
                 if back is not None:
                     done[i] = True
                     returned.add(back.transfer_key)
-                    returns.append(Return(refs[i], back.transfer_key, used[back.transfer_key],
+                    original = used.get(back.transfer_key) or before_ref[back.transfer_key]
+                    returns.append(Return(refs[i], back.transfer_key, original,
                                           e.amount.amount, _return_reason(e)))
                     break
 
@@ -472,13 +495,19 @@ def match(entries: Iterable[StatementEntry], transfers: Iterable[LedgerTransfer]
         if _is_batch(e):
             batch = _batch_key(e)
             group = index.batches.get(batch, []) if batch is not None else []
-            if group and free(group) == group:
+            if group and free(group) == group and all(_same_way(e, t) for t in group):
                 total = sum((t.amount for t in group), _ZERO)
                 done[i] = True
                 for t in group:
                     used[t.transfer_key] = refs[i]
-                breaks.append(Break("amount", refs[i], tuple(t.transfer_key for t in group),
-                                    RULE_BATCH, e.amount.amount, total))
+                if total != e.amount.amount:
+                    breaks.append(Break("amount", refs[i], tuple(t.transfer_key for t in group),
+                                        RULE_BATCH, e.amount.amount, total))
+                else:  # the sum agrees: the value dates are further apart than the tolerance
+                    far = next((t for t in group
+                                if not _date_within(e, t, opts.value_date_days)), group[0])
+                    breaks.append(Break("date", refs[i], tuple(t.transfer_key for t in group),
+                                        RULE_BATCH, _entry_date(e), far.value_date))
             continue
         for _rule, field, key_of in _KEYS:
             found = [t for t in free(index.candidates(field, key_of(e)))
@@ -501,8 +530,9 @@ def match(entries: Iterable[StatementEntry], transfers: Iterable[LedgerTransfer]
         returns=tuple(returns),
         breaks=tuple(breaks),
         unmatched_statement=tuple(e for i, e in enumerate(ordered) if not done[i]),
+        not_booked=not_booked,
         unmatched_ledger=tuple(t for t in ledger if t.transfer_key not in used),
-        balances=check_balances(ordered, statements=statements),
+        balances=check_balances(given, statements=statements),
     )
 
 
@@ -517,10 +547,12 @@ def _account_id(statement: Statement) -> str | None:
 
 
 def check_balances(entries: Iterable[StatementEntry], /, *,
-                   statements: Iterable[Statement] = ()) -> tuple[BalanceCheck, ...]:
+                   statements: Iterable[Statement | tuple[str | None, Statement]] = ()
+                   ) -> tuple[BalanceCheck, ...]:
     """Check each statement: opening + booked credits - booked debits == closing.
 
-    Takes: entries (any order) and, optionally, statements with no entries.
+    Takes: entries (any order) and, optionally, statements with no entries (bare,
+    or with their message id, which their reference then carries).
     Only booked entries (``Sts`` BOOK) count; amounts are ``Decimal``.
     Returns: one :class:`BalanceCheck` per statement, sorted by reference.
     Example: ``[b.ok for b in check_balances(parse_entries("camt053.xml"))]`` -> ``[True]``
@@ -543,9 +575,10 @@ def check_balances(entries: Iterable[StatementEntry], /, *,
         else:
             sums[1] += e.amount.amount
         sums[2] += 1
-    for s in statements:
+    for item in statements:
+        message_id, s = item if isinstance(item, tuple) else (None, item)
         if s not in seen:
-            groups.setdefault(statement_ref(s, None), (s, [_ZERO, _ZERO, _ZERO]))
+            groups.setdefault(statement_ref(s, message_id), (s, [_ZERO, _ZERO, _ZERO]))
     checks = []
     for ref in sorted(groups):
         statement, (credits, debits, count) = groups[ref]

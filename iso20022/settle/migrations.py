@@ -148,21 +148,23 @@ CREATE INDEX outbox_claim ON outbox (state, id)
 
 # Reconciliation: each transfer keeps the source message's MsgId, its PmtInfId
 # and its value (settlement) date, which bank statements quote back; a matched
-# statement entry is kept per transfer (``reconciliations``), and a returned
+# statement entry is kept per transfer and account (``reconciliations``: an
+# on-us transfer is booked on the debtor's and on the creditor's statement), and a returned
 # transfer gets a state of its own.  SQLite cannot change a CHECK constraint in
 # place, so there the transfers table is rebuilt (the documented procedure:
 # foreign keys off, copy, drop, rename, foreign_key_check; see ``migrate``).
 _V3_RECONCILIATIONS = """
 CREATE TABLE reconciliations (
-    transfer_key  TEXT PRIMARY KEY REFERENCES transfers (transfer_key),
+    transfer_key  TEXT NOT NULL REFERENCES transfers (transfer_key),
+    account       TEXT NOT NULL,
     state         TEXT NOT NULL CHECK (state IN ('settled', 'returned')),
     rule          TEXT NOT NULL,
     entry_ref     TEXT NOT NULL,
     return_ref    TEXT,
     reason        TEXT,
     statement     TEXT NOT NULL,
-    account       TEXT,
-    reconciled_at TEXT NOT NULL
+    reconciled_at TEXT NOT NULL,
+    PRIMARY KEY (transfer_key, account)
 );
 CREATE INDEX transfers_batch ON transfers (msg_id, pmt_inf_id);
 CREATE INDEX transfers_debtor ON transfers (debtor_account);
