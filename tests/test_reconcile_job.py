@@ -501,3 +501,15 @@ def test_entries_not_booked_settle_nothing(scenario: Scenario, tmp_path: Path) -
     report = reconcile([str(pending)], scenario.ledger, options=_exact())
     assert report.totals["not_booked"] == 3 and report.totals["matched"] == 0
     assert report.updated == {"settled": 0, "returned": 0}
+
+
+def test_a_document_without_a_statement_is_refused(scenario: Scenario, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    data = Path(scenario.files[0]).read_bytes()
+    start, end = data.index(b"<Stmt>"), data.rindex(b"</Stmt>") + len(b"</Stmt>")
+    empty = tmp_path / "no-statement.xml"
+    empty.write_bytes(data[:start] + data[end:])  # GrpHdr only: the schema wants a Stmt
+    assert main(["reconcile", str(empty), "--ledger", scenario.ledger,
+                 "--output", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "no Stmt or Ntfctn" in err and "no-statement.xml" in err

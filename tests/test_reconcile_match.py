@@ -418,3 +418,20 @@ def test_a_statement_without_entries_keeps_its_message_id_in_its_reference() -> 
     quiet = statement(opening="5.00", closing="5.00", statement_id="EMPTY")
     checks = check_balances([], statements=[("MSG9", quiet), quiet])
     assert [(c.statement_ref, c.ok) for c in checks] == [("EMPTY", True), ("MSG9/EMPTY", True)]
+
+
+def test_a_batch_without_ids_matches_each_detail_by_its_reference() -> None:
+    transfers = [transfer("t1", "10.00", end_to_end_id="E1"),
+                 transfer("t2", "20.00", uetr="0f7b3c3e-5a0b-4f7a-9a47-9c1c6f0d6a11"),
+                 transfer("t3", "30.00", end_to_end_id="E3")]
+    batch = entry(0, "30.00", details=(
+        tx(end_to_end_id="E1"), tx(uetr="0F7B3C3E-5A0B-4F7A-9A47-9C1C6F0D6A11")))
+    result = match([batch], transfers)
+    assert result.matched == (Match(ref(0), ("t1", "t2"), "batch"),)
+    assert [t.transfer_key for t in result.unmatched_ledger] == ["t3"]
+    unknown = entry(0, "40.00", details=(tx(end_to_end_id="E1"), tx(end_to_end_id="E9")))
+    assert not match([unknown], transfers).matched  # one detail names no transfer
+    wrong_amount = entry(0, "30.00", details=(
+        tx(end_to_end_id="E1", amount=Money(Decimal("11.00"), "EUR")),
+        tx(uetr="0f7b3c3e-5a0b-4f7a-9a47-9c1c6f0d6a11")))
+    assert not match([wrong_amount], transfers).matched

@@ -48,7 +48,7 @@ from typing import Protocol
 from lxml import etree
 
 from ..distribute import Engine
-from ..errors import Iso20022Error, SettlementError
+from ..errors import Iso20022Error, ParseError, SettlementError
 from ..parse.camt import parse_entries, parse_statements
 from ..settle._db import Database
 from ..settle.ledger import Ledger
@@ -173,6 +173,9 @@ def _index_file(path: str) -> tuple[str, tuple[str, ...], tuple[tuple[str | None
     references and for the balance checks of statements without entries, which
     the match phase, reading entries only, would not see)."""
     statements = tuple(parse_statements(path))
+    if not statements:
+        raise ParseError("no Stmt or Ntfctn: not a statement the schema allows", file=path,
+                         code="FF01")
     message_id = _group_message_id(path)
     return (path, tuple(sorted({account_of(s) for s in statements})),
             tuple((message_id, s) for s in statements))

@@ -31,7 +31,8 @@ Exact rules (amount and currency equal, value dates equal when both are known):
     a batch-booked entry (``NtryDtls/Btch`` or several ``TxDtls``) whose
     MsgId / PmtInfId name a whole PmtInf of the ledger, and whose amount is the
     sum of that PmtInf's transfers.  Without a PmtInfId the whole message
-    (MsgId) is the batch.
+    (MsgId) is the batch; without either, each ``TxDtls`` names its transfer by
+    UETR or EndToEndId (and amount, when the detail gives one).
 
 Tolerance rules (:class:`MatchOptions`), over the entries left, on the same keys:
 
@@ -420,6 +421,22 @@ def match(entries: Iterable[StatementEntry], transfers: Iterable[LedgerTransfer]
     def free(found: Iterable[LedgerTransfer]) -> list[LedgerTransfer]:
         return [t for t in found if t.transfer_key not in used]
 
+    def by_details(e: StatementEntry) -> list[LedgerTransfer]:
+        """One free transfer per TxDtls, by its UETR or EndToEndId (and its amount when
+        given), or [] when a detail names none."""
+        chosen: list[LedgerTransfer] = []
+        for d in e.details:
+            keys = (("uetr", d.uetr.lower() if d.uetr else None),
+                    ("end_to_end_id", d.end_to_end_id
+                     if d.end_to_end_id and d.end_to_end_id != _NOT_PROVIDED else None))
+            hit = next((t for field, value in keys for t in free(index.candidates(field, value))
+                        if t not in chosen and _same_way(e, t)
+                        and (d.amount is None or d.amount.amount == t.amount)), None)
+            if hit is None:
+                return []
+            chosen.append(hit)
+        return chosen
+
     # exact keys, one rule at a time over every entry
     for rule, field, key_of in _KEYS:
         for i in regular:
@@ -435,6 +452,8 @@ def match(entries: Iterable[StatementEntry], transfers: Iterable[LedgerTransfer]
         e = ordered[i]
         batch = _batch_key(e) if not done[i] and _is_batch(e) else None
         group = index.batches.get(batch, []) if batch is not None else []
+        if not group and not done[i] and _is_batch(e):
+            group = by_details(e)  # no MsgId / PmtInfId: each TxDtls by its own reference
         if not group or free(group) != group or not all(_same_way(e, t) for t in group):
             continue
         if sum((t.amount for t in group), _ZERO) != e.amount.amount:
