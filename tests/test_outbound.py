@@ -280,6 +280,31 @@ def test_text_is_escaped_and_survives(head_schema: etree.XMLSchema | None) -> No
         assert back.remittance_unstructured == t.remittance_unstructured
 
 
+def test_records_shared_between_transactions_are_written_like_copies() -> None:
+    """A PmtInf's debtor, account and agent are one record for all its transactions;
+    the bulk writer copies the text it wrote for them, and that must be what writing
+    an equal, unshared record gives (in every place, at every depth)."""
+    t = next(iso20022.parse(pain001(1, seed=4)))
+    debtor = Party(name="D & Co", postal_address=PostalAddress(street_name="Rue 1", country="FR"))
+    agent = Agent(bic="BNPAFRPPXXX", name="BNP")
+    account = Account(iban="FR7630004430414095369900903", currency="EUR")
+    shared = [dataclasses.replace(t, end_to_end_id=f"E{i}", debtor=debtor, ultimate_debtor=debtor,
+                                  ultimate_creditor=debtor, debtor_agent=agent,
+                                  intermediary_agents=(agent,), debtor_account=account,
+                                  creditor_account=account) for i in range(3)]
+    copies = [dataclasses.replace(s, **{name: dataclasses.replace(getattr(s, name))
+                                        for name in ("debtor", "ultimate_debtor",
+                                                     "debtor_agent", "debtor_account")})
+              for s in shared]
+    assert shared[1].debtor is shared[0].debtor and copies[1].debtor is not copies[0].debtor
+    for route in (SINGLE, BULK):
+        bodies = [d.body for d in plan(shared, only(route), our_bic=OUR_BIC)]
+        assert bodies == [d.body for d in plan(copies, only(route), our_bic=OUR_BIC)]
+    (body,) = bodies
+    assert body.count(b"<Nm>D &amp; Co</Nm>") == 9  # Dbtr, UltmtDbtr, UltmtCdtr per transaction
+    assert body.count(b"<DbtrAgt>") == body.count(b"<IntrmyAgt1>") == 3
+
+
 # -- bad input ----------------------------------------------------------------------------
 
 

@@ -31,7 +31,6 @@ Example:
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import re
 import uuid
@@ -44,7 +43,7 @@ from ..errors import OutboundBuildError
 from ..keys import transfer_key
 from ..records import Agent, Money, Transfer
 from ..route import Route
-from ._pacs_xml import Node, Writer, amount_text, serialize
+from ._pacs_xml import Writer, amount_text
 
 __all__ = [
     "APPHDR_ID",
@@ -61,9 +60,8 @@ APPHDR_ID = "head.001.001.02"
 """The Business Application Header version of pacs.008.001.08 messages."""
 
 _BIC = re.compile(r"[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?")
-_V08 = Writer("pacs.008.001.08")
-_HEAD = Writer(APPHDR_ID)
-_V02 = Writer("pacs.008.001.02")
+_V08 = "pacs.008.001.08"
+_V02 = "pacs.008.001.02"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +77,25 @@ class Outbound:
     uetrs: tuple[str | None, ...]  # per transfer, in order (None for pacs.008.001.02)
 
 
+_BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # RFC 4648, as base64.b32encode writes it
+_BASE32_PAIRS = tuple(a + b for a in _BASE32 for b in _BASE32)  # 10 bits -> 2 characters
+
+
 def _digest(*parts: str) -> bytes:
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).digest()
+
+
+def _id_tail(*parts: str) -> str:
+    """``base64.b32encode(_digest(*parts))[:20]`` (the digest's top 100 bits), without
+    encoding all of it: this runs once per transaction of a bulk message."""
+    bits = int.from_bytes(_digest(*parts), "big") >> 28
+    return "".join([_BASE32_PAIRS[(bits >> shift) & 1023] for shift in range(90, -1, -10)])
+
+
+def _id_stem(prefix: str, day: date) -> str:
+    if len(prefix) > 7:
+        raise ValueError("prefix longer than 7 characters")
+    return f"{prefix}{day:%Y%m%d}"
 
 
 def outbound_id(prefix: str, day: date, *parts: str) -> str:
@@ -92,10 +107,7 @@ def outbound_id(prefix: str, day: date, *parts: str) -> str:
 
     Example: ``outbound_id("P8", date(2026, 11, 25), "t2-rtgs", key)``.
     """
-    if len(prefix) > 7:
-        raise ValueError("prefix longer than 7 characters")
-    tail = base64.b32encode(_digest(*parts)).decode()[:20]
-    return f"{prefix}{day:%Y%m%d}{tail}"
+    return _id_stem(prefix, day) + _id_tail(*parts)
 
 
 def uetr_for(key: str) -> str:
@@ -176,45 +188,43 @@ def _charge_bearer(transfer: Transfer, route: Route, fallback: str) -> str:
     return transfer.charge_bearer or route.charge_bearer or fallback
 
 
-def _settlement_info(w: Writer, parent: Node, route: Route) -> None:
-    box = w.el(parent, "SttlmInf")
-    w.el(box, "SttlmMtd", route.settlement_method or "CLRG")
-    w.code_or_prtry(box, "ClrSys", route.clearing_system, route.clearing_system_proprietary)
+def _settlement_info(w: Writer, route: Route) -> None:
+    w.open("SttlmInf")
+    w.el("SttlmMtd", route.settlement_method or "CLRG")
+    w.code_or_prtry("ClrSys", route.clearing_system, route.clearing_system_proprietary)
+    w.close()
 
 
-def _transaction(w: Writer, parent: Node, t: Transfer, *, tx_id: str,
+def _transaction(w: Writer, t: Transfer, *, tx_id: str,
                  uetr: str | None, day: date | None, bearer: str,
                  instructing: str | None, instructed: str | None) -> None:
     """One ``CdtTrfTxInf`` in the order of the version's XSD."""
-    tx = w.el(parent, "CdtTrfTxInf")
-    pmt = w.el(tx, "PmtId")
-    w.el(pmt, "InstrId", tx_id)
-    w.el(pmt, "EndToEndId", t.end_to_end_id)
-    w.el(pmt, "TxId", tx_id)
-    if uetr is not None:
-        w.el(pmt, "UETR", uetr)
-    w.payment_type(tx, t)
-    w.money(tx, "IntrBkSttlmAmt", t.amount)
+    w.open("CdtTrfTxInf")
+    w.payment_ids(tx_id, t.end_to_end_id, tx_id, uetr)
+    w.payment_type(t)
+    w.money("IntrBkSttlmAmt", t.amount)
     if day is not None:
-        w.el(tx, "IntrBkSttlmDt", day.isoformat())
+        w.el("IntrBkSttlmDt", day.isoformat())
     if t.instructed_amount is not None:
-        w.money(tx, "InstdAmt", t.instructed_amount)
-    w.el(tx, "ChrgBr", bearer)
+        w.money("InstdAmt", t.instructed_amount)
+    w.el("ChrgBr", bearer)
     if instructing is not None:
-        w.bic_agent(tx, "InstgAgt", instructing)
+        w.bic_agent("InstgAgt", instructing)
     if instructed is not None:
-        w.bic_agent(tx, "InstdAgt", instructed)
-    w.intermediaries(tx, t.intermediary_agents)
-    w.party(tx, "UltmtDbtr", t.ultimate_debtor)
+        w.bic_agent("InstdAgt", instructed)
+    w.intermediaries(t.intermediary_agents)
+    # The debtor side is the PmtInf's (and the message's), shared by its transactions.
+    w.shared(w.party, "UltmtDbtr", t.ultimate_debtor)
     if w.new:
-        w.party(tx, "InitgPty", t.message.initiating_party)
-    w.party(tx, "Dbtr", t.debtor)
-    w.account(tx, "DbtrAcct", t.debtor_account)
-    w.agent(tx, "DbtrAgt", t.debtor_agent)
-    w.agent(tx, "CdtrAgt", t.creditor_agent)
-    w.party(tx, "Cdtr", t.creditor)
-    w.account(tx, "CdtrAcct", t.creditor_account)
-    w.tail(tx, t)
+        w.shared(w.party, "InitgPty", t.message.initiating_party)
+    w.shared(w.party, "Dbtr", t.debtor)
+    w.shared(w.account, "DbtrAcct", t.debtor_account)
+    w.shared(w.agent, "DbtrAgt", t.debtor_agent)
+    w.agent("CdtrAgt", t.creditor_agent)
+    w.party("Cdtr", t.creditor)
+    w.account("CdtrAcct", t.creditor_account)
+    w.tail(t)
+    w.close()
 
 
 def _created(transfers: Sequence[Transfer], created: datetime | None) -> datetime:
@@ -250,33 +260,41 @@ def build_single(transfer: Transfer, route: Route, *, our_bic: str,
                                    "creditor agent has no BIC: nobody to send the message to")
     msg_id = outbound_id("P8", day, route.rail, key)
     uetr = transfer.uetr or uetr_for(key)
-    w = _V08
+    w = Writer(_V08)
     try:
-        envelope = Node("Envelope")
-        hw = _HEAD
-        hdr = hw.root("AppHdr")
-        envelope.children.append(hdr)
+        w.open("Envelope")
+        w.root("AppHdr", APPHDR_ID)
         for tag, bic in (("Fr", our_bic), ("To", to_bic)):
-            hw.el(hw.el(hw.el(hw.el(hdr, tag), "FIId"), "FinInstnId"), "BICFI", bic)
-        hw.el(hdr, "BizMsgIdr", msg_id)
-        hw.el(hdr, "MsgDefIdr", w.message_id)
-        hw.opt(hdr, "BizSvc", route.business_service)
-        hw.el(hdr, "CreDt", _stamp(when))
-        doc = w.root()
-        envelope.children.append(doc)
-        body = w.el(doc, "FIToFICstmrCdtTrf")
-        grp = w.el(body, "GrpHdr")
-        w.el(grp, "MsgId", msg_id)
-        w.el(grp, "CreDtTm", _stamp(when))
-        w.el(grp, "NbOfTxs", "1")
-        _settlement_info(w, grp, route)
-        _transaction(w, body, transfer, tx_id=msg_id, uetr=uetr, day=day,
+            w.open(tag)
+            w.open("FIId")
+            w.open("FinInstnId")
+            w.el("BICFI", bic)
+            w.close()
+            w.close()
+            w.close()
+        w.el("BizMsgIdr", msg_id)
+        w.el("MsgDefIdr", w.message_id)
+        w.opt("BizSvc", route.business_service)
+        w.el("CreDt", _stamp(when))
+        w.close()
+        w.root()
+        w.open("FIToFICstmrCdtTrf")
+        w.open("GrpHdr")
+        w.el("MsgId", msg_id)
+        w.el("CreDtTm", _stamp(when))
+        w.el("NbOfTxs", "1")
+        _settlement_info(w, route)
+        w.close()
+        _transaction(w, transfer, tx_id=msg_id, uetr=uetr, day=day,
                      bearer=_charge_bearer(transfer, route, "SHAR"),
                      instructing=our_bic, instructed=to_bic)
+        w.close()
+        w.close()
+        w.close()
     except ValueError as exc:
         raise _fail(transfer, key, f"a value cannot be written as XML: {exc}") from exc
     return Outbound(message_id=msg_id, message_type=w.message_id,
-                    body=serialize(envelope), to_bic=to_bic,
+                    body=w.getvalue(), to_bic=to_bic,
                     settlement_date=day, transfer_keys=(key,), uetrs=(uetr,))
 
 
@@ -309,28 +327,32 @@ def build_bulk(transfers: Sequence[Transfer], route: Route, *, our_bic: str,
     day, currency = days.pop(), currencies.pop()
     msg_id = outbound_id("B2", day, route.rail, *keys)
     total = sum((t.amount.amount for t in transfers), Decimal(0))
-    w = _V02
-    doc = w.root()
-    body = w.el(doc, "FIToFICstmrCdtTrf")
-    grp = w.el(body, "GrpHdr")
-    w.el(grp, "MsgId", msg_id)
-    w.el(grp, "CreDtTm", _stamp(when))
-    w.el(grp, "NbOfTxs", str(len(transfers)))
-    w.el(grp, "CtrlSum", amount_text(total))
-    w.money(grp, "TtlIntrBkSttlmAmt", Money(total, currency))
-    w.el(grp, "IntrBkSttlmDt", day.isoformat())
-    _settlement_info(w, grp, route)
-    w.bic_agent(grp, "InstgAgt", our_bic)
+    w = Writer(_V02)
+    w.root()
+    w.open("FIToFICstmrCdtTrf")
+    w.open("GrpHdr")
+    w.el("MsgId", msg_id)
+    w.el("CreDtTm", _stamp(when))
+    w.el("NbOfTxs", str(len(transfers)))
+    w.el("CtrlSum", amount_text(total))
+    w.money("TtlIntrBkSttlmAmt", Money(total, currency))
+    w.el("IntrBkSttlmDt", day.isoformat())
+    _settlement_info(w, route)
+    w.bic_agent("InstgAgt", our_bic)
     if route.instructed_agent:
-        w.bic_agent(grp, "InstdAgt", route.instructed_agent)
+        w.bic_agent("InstdAgt", route.instructed_agent)
+    w.close()
+    stem = _id_stem("T2", day)  # each TxId is outbound_id("T2", day, route.rail, key)
     for t, key in zip(transfers, keys, strict=True):
         try:
-            _transaction(w, body, t, tx_id=outbound_id("T2", day, route.rail, key), uetr=None,
+            _transaction(w, t, tx_id=stem + _id_tail(route.rail, key), uetr=None,
                          day=None, bearer=_charge_bearer(t, route, "SLEV"),
                          instructing=None, instructed=None)
         except ValueError as exc:
             raise _fail(t, key, f"a value cannot be written as XML: {exc}") from exc
+    w.close()
+    w.close()
     return Outbound(message_id=msg_id, message_type=w.message_id,
-                    body=serialize(doc), to_bic=route.instructed_agent,
+                    body=w.getvalue(), to_bic=route.instructed_agent,
                     settlement_date=day, transfer_keys=tuple(keys),
                     uetrs=tuple(None for _ in keys))
