@@ -466,13 +466,18 @@ def test_the_next_day_expects_only_what_is_not_reconciled_and_takes_late_returns
     assert [(r[0], r[5], r[11]) for r in returned.rows if r[0] == "return"] == [
         ("return", late.transfer_key, "MS03")]
     assert returned.updated == {"settled": 0, "returned": 1}
-    # day 1 again: the returned transfers stay returned, reconciliations included
-    reconcile(scenario.files, scenario.ledger, options=_exact())
+    # day 1 again: the same report; the returned transfers stay returned
+    rerun = reconcile(scenario.files, scenario.ledger, options=_exact())
+    assert rerun.rows == first.rows and rerun.updated == {"settled": 0, "returned": 0}
+    again3 = reconcile([str(back)], scenario.ledger, options=_exact())  # day 3 again
+    assert again3.rows == returned.rows and again3.updated == {"settled": 0, "returned": 0}
     with Ledger.open(scenario.ledger) as book:
         assert book.states()["returned"] == 2
-        rows = book.db.execute("SELECT state, return_ref FROM reconciliations"
-                               " WHERE transfer_key = ?", (late.transfer_key,))
-        assert rows == [("returned", "DAY3/S-D3/0")]
+        rows = book.db.execute("SELECT state, statement, return_ref, reason FROM"
+                               " reconciliations WHERE transfer_key = ?", (late.transfer_key,))
+        booked_by = next(r[4].rsplit("/", 1)[0] for r in first.rows
+                         if r[0] == "matched" and r[5] == late.transfer_key)
+        assert rows == [("returned", booked_by, "DAY3/S-D3/0", "MS03")]
 
 
 def test_only_the_currencies_a_statement_covers_are_expected(scenario: Scenario) -> None:

@@ -97,10 +97,10 @@ class _Update:
     transfer_key: str
     state: str  # settled | returned
     rule: str
-    entry_ref: str
-    return_ref: str | None
+    entry_ref: str  # the entry that booked the transfer
+    return_ref: str | None  # the return / reversal entry
     reason: str | None
-    statement: str
+    statement: str  # the statement of ``entry_ref``
     account: str
 
 
@@ -285,23 +285,29 @@ def _match_partition(task: _Task) -> _Partition:
     rows: list[tuple[str, ...]] = []
     balances: list[tuple[str, ...]] = []
     updates: list[_Update] = []
+    by_account: dict[str, list[LedgerTransfer]] = defaultdict(list)
+    for t in transfers:
+        for side in {t.debtor_account, t.creditor_account}:
+            if side:
+                by_account[side].append(t)
     for account in task.accounts:
         expected: list[LedgerTransfer] = []
         earlier: list[tuple[LedgerTransfer, str]] = []
-        for t in transfers:
-            if account not in (t.debtor_account, t.creditor_account) or (
-                    t.currency not in currencies[account]):
-                continue  # another account's, or a currency no statement here covers
+        booked_in: dict[str, str] = {}  # earlier transfer -> the statement that booked it
+        for t in by_account.get(account, []):
+            if t.currency not in currencies[account]:
+                continue  # a currency no statement of this account here covers
             t = replace(t, credit_debit="DBIT" if t.debtor_account == account else "CRDT")
             before = done.get((t.transfer_key, account))
             if before is None or before[2] in run_refs:
-                expected.append(t)  # not reconciled yet, or by a statement of this run
-            elif before[0] == "settled":
-                earlier.append((t, before[1]))  # booked earlier: only a return may name it
+                expected.append(t)  # not reconciled yet, or booked by a statement of this run
+            else:  # booked by an earlier statement: not expected again, a return may name it
+                earlier.append((t, before[1]))
+                booked_in[t.transfer_key] = before[2]
         result = match(entries.get(account, []), expected, options=opts.match,
                        earlier=earlier)
         _rows(account, result, entries.get(account, []), [*expected, *(t for t, _ in earlier)],
-              rows, updates)
+              booked_in, rows, updates)
         # a statement balances over all its entries, whatever part of it is in the period
         for b in check_balances(booked.get(account, []),
                                 statements=statements.get(account, [])):
@@ -339,8 +345,8 @@ def _peak_rss_mb() -> float:
 
 
 def _rows(account: str, result: MatchResult, entries: Sequence[StatementEntry],
-          transfers: Sequence[LedgerTransfer], rows: list[tuple[str, ...]],
-          updates: list[_Update]) -> None:
+          transfers: Sequence[LedgerTransfer], booked_in: dict[str, str],
+          rows: list[tuple[str, ...]], updates: list[_Update]) -> None:
     by_ref = {entry_ref(e): e for e in entries}
     by_key = {t.transfer_key: t for t in transfers}
 
@@ -368,8 +374,12 @@ def _rows(account: str, result: MatchResult, entries: Sequence[StatementEntry],
                      r.transfer_key, str(r.amount), str(t.amount),
                      _text(e.value_date or _entry_day(e)), _text(t.value_date), "",
                      _text(r.reason), _text(t.end_to_end_id), _text(t.uetr)))
+        # the reconciliation keeps the statement that booked the transfer (this run's, or
+        # an earlier one's) and names the return entry
+        booked = (stmt(r.original_entry_ref) if r.original_entry_ref in by_ref
+                  else booked_in[r.transfer_key])
         updates.append(_Update(r.transfer_key, "returned", "return", r.original_entry_ref,
-                               r.entry_ref, r.reason, stmt(r.entry_ref), account))
+                               r.entry_ref, r.reason, booked, account))
     for b in result.breaks:
         e = by_ref[b.entry_ref]
         first = by_key[b.transfer_keys[0]]
