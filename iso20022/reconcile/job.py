@@ -297,7 +297,9 @@ def _match_partition(task: _Task) -> _Partition:
         for t in by_account.get(account, []):
             if t.currency not in currencies[account]:
                 continue  # a currency no statement of this account here covers
-            t = replace(t, credit_debit="DBIT" if t.debtor_account == account else "CRDT")
+            side = "DBIT" if t.debtor_account == account else "CRDT"
+            if t.credit_debit != side:  # on us, both accounts in this partition: rare
+                t = replace(t, credit_debit=side)
             before = done.get((t.transfer_key, account))
             if before is None or before[2] in run_refs:
                 expected.append(t)  # not reconciled yet, or booked by a statement of this run

@@ -631,7 +631,9 @@ def load_transfers(source: Ledger | Database, /, *,
 
     Takes: a :class:`~iso20022.settle.ledger.Ledger` (or its migrated database)
     and, optionally, the states to keep (e.g. ``("sent", "settled")``) and the
-    accounts (debtor or creditor account) whose transfers to read.  Reads keys,
+    accounts (debtor or creditor account) whose transfers to read, each then
+    booked (``credit_debit``) DBIT when its debtor account is one of them, else
+    CRDT.  Reads keys,
     amount, currency, state, UETR, EndToEndId, accounts, and the source MsgId,
     PmtInfId and value date (ledger migration 3; ``None`` for transfers recorded
     before it).  The ledger keeps no bank reference, so ``acct_svcr_ref`` is None.
@@ -657,11 +659,13 @@ def load_transfers(source: Ledger | Database, /, *,
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY transfer_key"
+    ours = frozenset(accounts or ())
     return [LedgerTransfer(
         transfer_key=str(row[0]), amount=Decimal(str(row[1])), currency=str(row[2]),
         state=str(row[3]), uetr=_text(row[4]), end_to_end_id=_text(row[5]),
         msg_id=_text(row[6]), pmt_inf_id=_text(row[7]), value_date=_date(row[8]),
-        debtor_account=_text(row[9]), creditor_account=_text(row[10]))
+        debtor_account=_text(row[9]), creditor_account=_text(row[10]),
+        credit_debit=("DBIT" if row[9] in ours else "CRDT") if ours else None)
         for row in db.execute(sql, params)]
 
 
