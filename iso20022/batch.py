@@ -300,8 +300,11 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     if args.scheduler is not None and args.workers is not None:
         raise ConfigurationError("--workers sizes the local pool; a Dask scheduler's "
                                  "cluster has workers of its own")
+    files = _expand(args.files)
+    if not files:
+        raise FileNotFoundError(f"no input files in {' '.join(args.files)}")
     start = time.perf_counter()
-    results = run_batch(_expand(args.files), rules=args.rules, routes=args.routes,
+    results = run_batch(files, rules=args.rules, routes=args.routes,
                         scheduler=args.scheduler, workers=args.workers)
     if args.format == "jsonl":
         text = "".join(orjson.dumps(r.as_dict()).decode() + "\n" for r in results)

@@ -238,3 +238,9 @@ def test_cli_job_errors_are_one_line_and_exit_2(
     assert captured.out == ""
     assert captured.err.startswith("iso20022: error: ") and message in captured.err
     assert len(captured.err.splitlines()) == 1
+
+
+def test_cli_an_empty_directory_is_exit_2(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["batch", str(tmp_path)]) == 2
+    assert "no input files" in capsys.readouterr().err

@@ -289,6 +289,9 @@ def test_a_statement_that_does_not_parse_stops_the_job_before_any_update(
     assert main(["reconcile", str(tmp_path / "nope.xml"), "--ledger",
                  str(scenario.ledger)]) == 2
     assert "no such statement file" in capsys.readouterr().err
+    assert main(["reconcile", *scenario.files, "--ledger", str(scenario.ledger),
+                 "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    assert "one or the other" in capsys.readouterr().err
     (tmp_path / "empty").mkdir()
     assert main(["reconcile", str(tmp_path / "empty"), "--ledger", str(scenario.ledger)]) == 2
     assert "no statement files" in capsys.readouterr().err

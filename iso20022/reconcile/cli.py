@@ -88,6 +88,9 @@ def _statement_files(names: Sequence[str]) -> list[str]:
 def _cmd_reconcile(args: argparse.Namespace) -> int:
     if args.value_date_days < 0:
         raise ValueError("--value-date-days must be 0 or more")
+    if args.scheduler is not None and args.workers is not None:
+        raise ConfigurationError("--workers sizes the local pool; a Dask scheduler's "
+                                 "workers are its own: give one or the other")
     if args.date_from and args.date_to and args.date_from > args.date_to:
         raise ValueError("--from is after --to")
     if args.format == "parquet":
