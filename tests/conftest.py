@@ -105,3 +105,20 @@ def amqp_url() -> str:
     url = os.environ.get("ISO20022_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
     require_service("RabbitMQ", "127.0.0.1", 5672)
     return url
+
+
+@pytest.fixture(scope="module")
+def local_cluster() -> Iterator[Any]:
+    """A Dask ``distributed.LocalCluster`` of two single-threaded worker processes, started
+    once per module (about a second); skipped without the dask extra.
+
+    With the dashboard off the scheduler still serves HTTP (health, metrics), by
+    default on port 8787, and warns when that port is taken (another cluster on
+    this machine): that server gets a free port instead.
+    """
+    distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None,
+                                  scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}
+                                  ) as cluster:
+        yield cluster

@@ -14,7 +14,6 @@ from typing import Any
 
 import orjson
 import pytest
-from test_distribute import local_cluster
 
 import iso20022
 from iso20022.batch import ERROR, FileSummary, FileTask, exit_status, process_file, run_batch
@@ -25,8 +24,6 @@ from iso20022.errors import RouteConfigError
 from iso20022.synth import pacs008, write_pain001
 
 from support import CORPUS, corpus_rows
-
-__all__ = ["local_cluster"]  # the module-scoped LocalCluster fixture, used here too
 
 ROUTES = str(Path(__file__).resolve().parents[1] / "examples" / "routes.toml")
 PART_FILE = "acme-suppliers-3-one-wrong-iban-pain.001.001.09.xml"

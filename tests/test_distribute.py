@@ -6,7 +6,6 @@ import operator
 import os
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,21 +15,6 @@ from iso20022.errors import ParseError, SettlementError
 
 distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
 dask = pytest.importorskip("dask")
-
-
-@pytest.fixture(scope="module")
-def local_cluster() -> Iterator[Any]:
-    """Two single-threaded worker processes; started once per module (about a second).
-
-    With the dashboard off the scheduler still serves HTTP (health, metrics), by
-    default on port 8787, and warns when that port is taken (another cluster on
-    this machine): that server gets a free port instead.
-    """
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None,
-                                  scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}
-                                  ) as cluster:
-        yield cluster
 
 
 def pid_of(_: object) -> int:

@@ -7,11 +7,11 @@ from __future__ import annotations
 import csv
 import shutil
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -222,14 +222,10 @@ def test_every_engine_gives_the_same_report(scenario: Scenario,
         scenario.files)
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[object]:
-    distributed = pytest.importorskip("distributed")
-    # no dashboard; the scheduler's own HTTP server on a free port (8787 may be taken)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None,
-                                  scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as c:
-        yield c.scheduler_address
+@pytest.fixture
+def cluster(local_cluster: Any) -> str:
+    """The address of the module's LocalCluster (conftest), as ``--scheduler`` takes it."""
+    return str(local_cluster.scheduler_address)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
