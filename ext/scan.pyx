@@ -75,6 +75,8 @@ _URI_REFERENCE = re.compile(
 
 cdef dict _ENCODINGS = {}
 cdef dict _URIS = {}
+cdef dict _DECLS = {}  # XML declaration body (bytes) -> declared encoding or None
+cdef object _UNKNOWN = object()
 
 
 cdef bint _is_uri_reference(str value) except -1:
@@ -308,6 +310,8 @@ cdef class _Scanner:
     cdef object app_values, app_header_type, app_header
     cdef bint seen_document
     cdef list ready         # records completed, in document order, not yet handed out
+    cdef Py_ssize_t taken   # ... of which the first ``taken`` are handed out (__next__)
+    cdef bint ended         # the input has ended, or scanning failed (__next__)
 
     def __cinit__(self):
         self.tbuf = NULL
@@ -388,6 +392,8 @@ cdef class _Scanner:
         self.app_header = None
         self.seen_document = False
         self.ready = []
+        self.taken = 0
+        self.ended = False
         self.init_walk()
         self.root_name = self.trie.root_name
         self.message_type = self.trie.message_type
@@ -820,10 +826,16 @@ cdef class _Scanner:
     cdef int declaration_xml(self, Py_ssize_t j, Py_ssize_t close) except -1:
         """The XML declaration: version required; a non-UTF-8 encoding is transcoded."""
         body = PyBytes_FromStringAndSize(<const char*>self.p + j, close - j)
-        match = _XML_DECL.fullmatch(body.decode("ascii", "replace"))
-        if match is None:
-            raise self.syntax("malformed XML declaration", j)
-        encoding = match.group(3)
+        # The few declarations a process meets are matched once (a regex match costs
+        # more than the rest of a small message's prolog).
+        encoding = _DECLS.get(body, _UNKNOWN)
+        if encoding is _UNKNOWN:
+            match = _XML_DECL.fullmatch(body.decode("ascii", "replace"))
+            if match is None:
+                raise self.syntax("malformed XML declaration", j)
+            encoding = match.group(3)
+            if len(_DECLS) < 256:
+                _DECLS[body] = encoding
         if encoding is None or encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
             return 0
         if not _libxml2_knows(encoding):
@@ -1170,7 +1182,29 @@ cdef class _Scanner:
         done = self.run()
         out = self.ready
         self.ready = []
+        self.taken = 0
         return out, done == 1
+
+    # The scanner is its own iterator: no generator frame between the caller and the
+    # records (a single-transfer message would pay for it once per message).
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        """The next record in document order; scans on when none is ready."""
+        while True:
+            if self.taken < len(self.ready):
+                record = self.ready[self.taken]
+                self.taken += 1
+                return record
+            if self.taken:
+                self.ready = []
+                self.taken = 0
+            if self.ended:
+                raise StopIteration
+            self.ended = True  # stays set when run() raises: the iterator is then done
+            if self.run() == 0:
+                self.ended = False
 
 
 cdef class _TransferScanner(_Scanner):
@@ -1371,14 +1405,9 @@ cdef class _Prefixed:
         return self.source.read(size)
 
 
-def scan(stream, bytes head, sniffed, spec, limits):
-    """Yield the transfers of the document whose first bytes ``head`` were sniffed."""
-    cdef _TransferScanner scanner = _TransferScanner(stream, head, spec, limits)
-    while True:
-        batch, done = scanner.step()
-        yield from batch
-        if done:
-            return
+def scan(stream, bytes head, spec, limits):
+    """An iterator of the transfers of the document whose first bytes ``head`` were sniffed."""
+    return _TransferScanner(stream, head, spec, limits)
 
 
 include "_statements.pxi"

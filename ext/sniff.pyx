@@ -58,6 +58,11 @@ cdef int _line(const unsigned char* p, Py_ssize_t pos) noexcept nogil:
     return line
 
 
+cdef inline bytes _cut(const unsigned char* p, Py_ssize_t a, Py_ssize_t b):
+    """``p[a:b]`` as bytes."""
+    return PyBytes_FromStringAndSize(<const char*>p + a, b - a)
+
+
 cdef object _fail(object cls, str message, const unsigned char* p, Py_ssize_t pos):
     return cls(message, line=_line(p, pos))
 
@@ -92,13 +97,15 @@ cdef object _sniff(const unsigned char* p, Py_ssize_t n, bint final, Py_ssize_t 
     cdef Py_ssize_t pos = 0, i, j, k, close, text_i, after, name_end, colon, local_at
     cdef Py_ssize_t depth = 0
     cdef unsigned char c, nxt, quote
-    cdef bint empty, has_text, own
-    # One copy of the bytes looked at, for the names and values cut from them.
-    cdef bytes buf = PyBytes_FromStringAndSize(<const char*>p, end) if n else b""
+    cdef Py_ssize_t key_at, key_end
+    cdef bint empty, has_text, own, is_document, is_app_header
     cdef object root = None
     cdef object app_header = None
-    cdef list scopes
-    cdef dict decls
+    # The declarations in scope (``current``), and for each open element that declared
+    # its own, (its depth, the declarations it hid): most elements declare nothing and
+    # cost no Python object here.
+    cdef list hidden = []
+    cdef dict current, decls
     cdef bytes prefix, key, value, namespace
 
     if n == 0:
@@ -117,7 +124,7 @@ cdef object _sniff(const unsigned char* p, Py_ssize_t n, bint final, Py_ssize_t 
     elif end >= 2 and ((p[0] == 0 and p[1] == 0x3C) or (p[0] == 0x3C and p[1] == 0)):
         raise ParseError("not UTF-8: UTF-16 documents are refused (ISO 20022 uses UTF-8)", line=1)
 
-    scopes = [{b"": b"", b"xml": b"http://www.w3.org/XML/1998/namespace"}]
+    current = {b"": b"", b"xml": b"http://www.w3.org/XML/1998/namespace"}
     while True:
         i = _find(p, pos, end, b"<", 1)
         text_i = end if i < 0 else i
@@ -166,8 +173,9 @@ cdef object _sniff(const unsigned char* p, Py_ssize_t n, bint final, Py_ssize_t 
                 break
             if depth == 0:
                 raise _fail(ParseError, "not well-formed: end tag before any start tag", p, i)
+            if hidden and (<tuple>hidden[len(hidden) - 1])[0] == depth:
+                current = hidden.pop()[1]
             depth -= 1
-            scopes.pop()
             pos = close + 1
             if depth == 0:
                 raise _fail(UnsupportedMessageError, "no ISO 20022 Document element found", p, i)
@@ -183,7 +191,7 @@ cdef object _sniff(const unsigned char* p, Py_ssize_t n, bint final, Py_ssize_t 
             raise _fail(ParseError, "not well-formed: '<' not followed by a name", p, i)
         name_end = j
         # The declarations in scope, copied only when this tag declares its own.
-        decls = scopes[len(scopes) - 1]
+        decls = current
         own = False
         empty = False
         after = -1
@@ -211,7 +219,8 @@ cdef object _sniff(const unsigned char* p, Py_ssize_t n, bint final, Py_ssize_t 
                 break
             if k == j:
                 raise _fail(ParseError, "not well-formed: bad attribute in a tag", p, k)
-            key = buf[j:k]
+            key_at = j
+            key_end = k
             while k < end and _is_ws(p[k]):
                 k += 1
             if k >= end:
@@ -229,14 +238,15 @@ cdef object _sniff(const unsigned char* p, Py_ssize_t n, bint final, Py_ssize_t 
             close = _find(p, k + 1, end, <const char*>&quote, 1)
             if close < 0:
                 break
-            value = buf[k + 1:close]
             if _find(p, k + 1, close, b"<", 1) >= 0:
                 raise _fail(ParseError, "not well-formed: '<' in an attribute value", p, k)
-            if key == b"xmlns" or key.startswith(b"xmlns:"):
+            if _startswith(p, key_at, key_end, b"xmlns", 5) and (
+                    key_end - key_at == 5 or p[key_at + 5] == 0x3A):
                 if not own:
                     decls = dict(decls)
                     own = True
-                decls[key[6:] if key != b"xmlns" else b""] = value
+                key = _cut(p, key_at + 6, key_end) if key_end - key_at > 5 else b""
+                decls[key] = _cut(p, k + 1, close)
             j = close + 1
             if j < end and not _is_ws(p[j]) and p[j] != 0x2F and p[j] != 0x3E:
                 raise _fail(ParseError, "not well-formed: attributes must be separated by space",
@@ -248,19 +258,23 @@ cdef object _sniff(const unsigned char* p, Py_ssize_t n, bint final, Py_ssize_t 
         for k in range(i + 1, name_end):
             if p[k] == 0x3A:
                 colon = k
+        # The empty prefix is always declared (the initial declarations have it).
         if colon < 0:
             prefix = b""
             local_at = i + 1
         else:
-            prefix = buf[i + 1:colon]
+            prefix = _cut(p, i + 1, colon)
             local_at = colon + 1
-        if prefix not in decls:
-            raise _fail(ParseError, f"namespace prefix {prefix.decode('utf-8', 'replace')!r} "
-                        "is not declared", p, i)
-        namespace = decls[prefix]
+            if prefix not in decls:
+                raise _fail(ParseError, f"namespace prefix {prefix.decode('utf-8', 'replace')!r} "
+                            "is not declared", p, i)
         if root is None:
-            root = buf[local_at:name_end]
-        if name_end - local_at == 8 and memcmp(p + local_at, b"Document", 8) == 0:
+            root = _cut(p, local_at, name_end)
+        is_document = name_end - local_at == 8 and memcmp(p + local_at, b"Document", 8) == 0
+        is_app_header = name_end - local_at == 6 and memcmp(p + local_at, b"AppHdr", 6) == 0
+        if is_document or is_app_header:
+            namespace = decls[prefix]
+        if is_document:
             if namespace.startswith(ISO_PREFIX):
                 return (root.decode("utf-8", "replace"), namespace.decode("utf-8", "replace"),
                         None if app_header is None else app_header.decode("utf-8", "replace"),
@@ -268,16 +282,17 @@ cdef object _sniff(const unsigned char* p, Py_ssize_t n, bint final, Py_ssize_t 
             raise _fail(UnsupportedMessageError,
                         f"Document in namespace {namespace.decode('utf-8', 'replace')!r} is not "
                         "an ISO 20022 message", p, i)
-        if name_end - local_at == 6 and memcmp(p + local_at, b"AppHdr", 6) == 0 \
-                and namespace.startswith(HEAD_PREFIX):
+        if is_app_header and namespace.startswith(HEAD_PREFIX):
             app_header = namespace
         pos = after
         if empty:
             if depth == 0:
                 raise _fail(UnsupportedMessageError, "no ISO 20022 Document element found", p, i)
             continue
-        scopes.append(decls)
         depth += 1
+        if own:
+            hidden.append((depth, current))
+            current = decls
 
     if end < n:
         raise LimitExceededError(

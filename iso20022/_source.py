@@ -17,7 +17,19 @@ from . import _impl
 from .errors import LimitExceededError, ParseError
 from .limits import Limits
 
-__all__ = ["Input", "Sniffed", "Source", "open_input", "read_head"]
+__all__ = [
+    "SPENT",
+    "WHOLE",
+    "Input",
+    "SniffResult",
+    "Sniffed",
+    "Source",
+    "Spent",
+    "open_input",
+    "read_head",
+    "read_head_raw",
+    "sniff_whole",
+]
 
 CHUNK = 256 * 1024
 
@@ -101,12 +113,22 @@ class Sniffed:
     line: int  # line of the Document start tag
 
 
+SniffResult = tuple[str, str, str | None, int, int]
+"""What ``sniff`` returns: the fields of :class:`Sniffed`, in order."""
+
+
 def read_head(source: Input, limits: Limits) -> tuple[bytes, Sniffed]:
     """Read until the Document start tag is seen; return the bytes read and what was found.
 
     Refuses DOCTYPE, non-UTF-8 encodings and inputs with no ISO Document, with
     the errors of :mod:`iso20022._sniff_py`.
     """
+    head, found = read_head_raw(source, limits)
+    return head, Sniffed(*found)
+
+
+def read_head_raw(source: Input, limits: Limits) -> tuple[bytes, SniffResult]:
+    """:func:`read_head` with what was found as ``sniff`` returns it (a tuple)."""
     head = b""
     limit = limits.max_prolog_bytes
     while True:
@@ -117,4 +139,34 @@ def read_head(source: Input, limits: Limits) -> tuple[bytes, Sniffed]:
         except ParseError as exc:
             raise exc.with_file(source.name) from None
         if found is not None:
-            return head, Sniffed(*found)
+            return head, found
+
+
+WHOLE = CHUNK
+"""Documents up to this size are read whole by the first read: see :func:`sniff_whole`."""
+
+
+class Spent:
+    """The stream left after a document given as bytes was taken whole: it reads nothing."""
+
+    name = None
+
+    def read(self, size: int = CHUNK, /) -> bytes:
+        """Always ``b""`` (end of input)."""
+        return b""
+
+
+SPENT = Spent()
+
+
+def sniff_whole(data: bytes, limits: Limits) -> SniffResult:
+    """What :func:`read_head_raw` finds in ``data`` (at most :data:`WHOLE` bytes, no file).
+
+    The same calls, without a stream: the first read would return ``data`` whole
+    (sniffed as not final unless empty), the second nothing (sniffed as final).
+    """
+    limit = limits.max_prolog_bytes
+    found = _impl.sniff.sniff(data, not data, limit)
+    if found is None:
+        found = _impl.sniff.sniff(data, True, limit)
+    return found  # type: ignore[no-any-return]

@@ -14,7 +14,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .. import _impl
-from .._source import Sniffed, Source, open_input, read_head
+from .._source import (
+    SPENT,
+    WHOLE,
+    Input,
+    Sniffed,
+    SniffResult,
+    Source,
+    Spent,
+    open_input,
+    read_head_raw,
+    sniff_whole,
+)
 from ..catalog import message_id_of
 from ..errors import ParseError, UnsupportedMessageError
 from ..limits import DEFAULT_LIMITS, Limits
@@ -66,31 +77,44 @@ _BY_NAMESPACE: dict[str, tuple[MessageId, MessageSpec | None]] = {}
 _BY_NAMESPACE_MAX = 256
 
 
-def _message_of(sniffed: Sniffed, file: str | None) -> tuple[MessageId, MessageSpec | None]:
-    known = _BY_NAMESPACE.get(sniffed.document_namespace)
+def _message_of(found: SniffResult, file: str | None) -> tuple[MessageId, MessageSpec | None]:
+    known = _BY_NAMESPACE.get(found[1])
     if known is None:
-        message_id = message_id_of(sniffed, file)
+        message_id = message_id_of(Sniffed(*found), file)
         known = (message_id, SPECS.get(message_id))
         if len(_BY_NAMESPACE) < _BY_NAMESPACE_MAX:
-            _BY_NAMESPACE[sniffed.document_namespace] = known
+            _BY_NAMESPACE[found[1]] = known
     return known
 
 
+def _transfers(stream: Input | Spent, head: bytes, found: SniffResult,
+               expected: MessageId | None, limits: Limits) -> Iterator[Transfer]:
+    """The scanner's iterator over the sniffed document (``found``); refuses the wrong message."""
+    message_id, spec = _message_of(found, stream.name)
+    if expected is not None and message_id != expected:
+        raise UnsupportedMessageError(
+            f"expected {expected}, found {message_id}", file=stream.name,
+            line=found[4], path="/Document",
+        )
+    if spec is None:
+        raise UnsupportedMessageError(
+            f"{message_id} is not supported (supported: {_supported_summary()})",
+            file=stream.name, line=found[4], path="/Document",
+        )
+    return _impl.scan.scan(stream, head, spec, limits)  # type: ignore[no-any-return]
+
+
 def _parse(source: Source, expected: MessageId | None, limits: Limits) -> Iterator[Transfer]:
-    with open_input(source, limits) as stream:
-        head, sniffed = read_head(stream, limits)
-        message_id, spec = _message_of(sniffed, stream.name)
-        if expected is not None and message_id != expected:
-            raise UnsupportedMessageError(
-                f"expected {expected}, found {message_id}", file=stream.name,
-                line=sniffed.line, path="/Document",
-            )
-        if spec is None:
-            raise UnsupportedMessageError(
-                f"{message_id} is not supported (supported: {_supported_summary()})",
-                file=stream.name, line=sniffed.line, path="/Document",
-            )
+    if type(source) is bytes and len(source) <= WHOLE and len(source) <= limits.max_bytes:
+        # A document that one read takes whole (most messages): no stream around it.
         try:
-            yield from _impl.scan.scan(stream, head, sniffed, spec, limits)
+            yield from _transfers(SPENT, source, sniff_whole(source, limits), expected, limits)
+        except ParseError as exc:
+            raise exc from None
+        return
+    with open_input(source, limits) as stream:
+        head, found = read_head_raw(stream, limits)
+        try:
+            yield from _transfers(stream, head, found, expected, limits)
         except ParseError as exc:
             raise exc.with_file(stream.name) from None

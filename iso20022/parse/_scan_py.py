@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from lxml import etree
 
-from .._source import Input, Sniffed
+from .._source import Input, Spent
 from ..errors import InvalidValueError, LimitExceededError, ParseError
 from ..limits import Limits
 from ..msgid import ISO_NAMESPACE_PREFIX, MessageId
@@ -379,7 +379,7 @@ def _root_cause(exc: etree.XMLSyntaxError) -> tuple[str, int | None, int | None]
     return message, line or None, column or None
 
 
-def scan(stream: Input, head: bytes, sniffed: Sniffed, spec: MessageSpec,
+def scan(stream: Input | Spent, head: bytes, spec: MessageSpec,
          limits: Limits) -> Iterator[Transfer]:
     """Yield the transfers of the document whose first bytes ``head`` were sniffed."""
     walker = _Walker(spec, stream.name, limits)
