@@ -32,7 +32,7 @@ Why it is written this way:
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
-from cpython.unicode cimport PyUnicode_DecodeUTF8
+from cpython.unicode cimport PyUnicode_AsUTF8String, PyUnicode_DecodeUTF8
 from libc.stdlib cimport calloc, free, realloc
 from libc.string cimport memchr, memcmp, memcpy
 
@@ -144,6 +144,26 @@ cdef int _init_plain() except -1:
 
 
 _init_plain()
+
+
+cdef inline int _xmlns_kind(bytes key) noexcept:
+    """1 for an ``xmlns`` attribute name, 2 for ``xmlns:prefix``, else 0."""
+    cdef const char* s = PyBytes_AS_STRING(key)
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(key)
+    if n < 5 or memcmp(s, b"xmlns", 5) != 0:
+        return 0
+    if n == 5:
+        return 1
+    return 2 if s[5] == 0x3A else 0
+
+
+cdef inline Py_ssize_t _last_colon(bytes key) noexcept:
+    """Index of the last ':' in ``key``, or -1."""
+    cdef const char* s = PyBytes_AS_STRING(key)
+    cdef Py_ssize_t i = PyBytes_GET_SIZE(key) - 1
+    while i >= 0 and s[i] != 0x3A:
+        i -= 1
+    return i
 
 
 cdef inline bint _is_ws(unsigned char c) noexcept nogil:
@@ -683,6 +703,13 @@ cdef class _Scanner:
     cdef inline void count_lines(self, Py_ssize_t a, Py_ssize_t b) noexcept:
         cdef const unsigned char* q = self.p + a
         cdef const unsigned char* stop = self.p + b
+        if b - a <= 16:
+            # Indentation between tags, short values: a loop costs less than memchr calls.
+            while q < stop:
+                if q[0] == 0x0A:
+                    self.line += 1
+                q += 1
+            return
         while True:
             q = <const unsigned char*>memchr(q, 0x0A, stop - q)
             if q == NULL:
@@ -903,6 +930,7 @@ cdef class _Scanner:
 
     cdef int end_tag(self) except -1:
         cdef Py_ssize_t i = self.pos, j, k, close, qa, qn
+        cdef bint plain = False
         # As in start_tag: an ASCII name and '>' inside the window in one pass.
         close = -1
         j = i + 2
@@ -912,7 +940,9 @@ cdef class _Scanner:
                 j += 1
             if j < self.end and self.p[j] == 0x3E:
                 close = j
+                plain = True  # no line end inside
         if close < 0:
+            plain = False
             close = self.find(i + 2, b">", 1)
             i = self.pos
             if close < 0:
@@ -934,14 +964,15 @@ cdef class _Scanner:
                 f"{qname.decode('utf-8', 'replace')} and "
                 f"{PyBytes_FromStringAndSize(<const char*>self.p + i + 2, j - i - 2).decode('utf-8', 'replace')}",
                 i)
-        self.count_lines(i, close + 1)
+        if not plain:
+            self.count_lines(i, close + 1)
         self.pos = close + 1
         self.close_element()
         return 0
 
     cdef int start_tag(self) except -1:
         cdef Py_ssize_t i = self.pos, j, k, close, a, v, q, stop, mark
-        cdef bint empty
+        cdef bint empty, plain
         cdef unsigned char quote
         cdef const unsigned char* hit
         if self.root_closed:
@@ -959,6 +990,7 @@ cdef class _Scanner:
                 close = j
             elif j + 1 < self.end and self.p[j] == 0x2F and self.p[j + 1] == 0x3E:
                 close = j + 1
+        plain = close >= 0  # an ASCII name and '>': no line end inside
         if close < 0:
             close = self.tag_end(i + 1)
             i = self.pos
@@ -1009,7 +1041,8 @@ cdef class _Scanner:
                     raise self.syntax(f"attribute {key.decode('utf-8', 'replace')} redefined", a)
             attrs.append((key, value))
             k = q + 1
-        self.count_lines(i, close + 1)
+        if not plain:
+            self.count_lines(i, close + 1)
         self.pos = close + 1
         # The name is still in the window: nothing above reads more input.
         self.open_element(i + 1, j - i - 1, attrs, self.line, i)
@@ -1049,7 +1082,8 @@ cdef class _Scanner:
     cdef int open_element(self, Py_ssize_t qa, Py_ssize_t qn, list attrs, int line,
                           Py_ssize_t at) except -1:
         cdef int d = self.depth + 1
-        cdef Py_ssize_t first = -1, last = -1, i
+        cdef Py_ssize_t first = -1, last = -1, i, colon
+        cdef int kind
         cdef int parent = self.modes[self.depth]
         # The name goes onto the arena first (error paths spell it); depth follows below.
         self.push_name(d, qa, qn)
@@ -1066,13 +1100,14 @@ cdef class _Scanner:
         # Namespace declarations of this element come first (they may bind its own prefix).
         if attrs is not None:
             for key, value in attrs:
-                if key == b"xmlns" or key.startswith(b"xmlns:"):
-                    if not value and key != b"xmlns":
+                kind = _xmlns_kind(key)
+                if kind:
+                    if not value and kind == 2:
                         raise self.syntax(f"{key.decode()}: empty XML namespace is not allowed",
                                           at)
                     if not _is_uri_reference(value):
                         raise self.syntax(f"{key.decode()}: {value!r} is not a valid URI", at)
-                    self.ns.append((key[6:] if key != b"xmlns" else b"", value.encode("utf-8"),
+                    self.ns.append((key[6:] if kind == 2 else b"", PyUnicode_AsUTF8String(value),
                                     d))
                     self.ns_top = d
         if last >= 0 and (last == 0 or last == qn - 1 or first != last):
@@ -1092,9 +1127,11 @@ cdef class _Scanner:
             uri = self.resolve(b"")
         if attrs is not None:
             for key, _ in attrs:
-                aprefix, asep, _ = key.rpartition(b":")
-                if asep and aprefix != b"xmlns" and key != b"xmlns" \
-                        and self.resolve(aprefix) is None:
+                colon = _last_colon(key)
+                if colon < 0:
+                    continue
+                aprefix = PyBytes_FromStringAndSize(PyBytes_AS_STRING(key), colon)
+                if aprefix != b"xmlns" and self.resolve(aprefix) is None:
                     raise self.error_at(ParseError,
                                         f"namespace prefix {aprefix.decode('utf-8')!r} "
                                         f"of attribute {key.decode('utf-8')!r} is not declared",
@@ -1314,10 +1351,13 @@ cdef class _TransferScanner(_Scanner):
     cdef int attributes(self, int d, int node, list attrs, _Rec container, int line) except -1:
         cdef dict wanted = self.trie.attrs[node]
         cdef _Leaf leaf
+        cdef Py_ssize_t colon
         for key, value in attrs:
-            local = key.rpartition(b":")[2].decode("utf-8")
-            if key.startswith(b"xmlns:") or key == b"xmlns":
+            if _xmlns_kind(key):
                 continue
+            colon = _last_colon(key)
+            local = PyUnicode_DecodeUTF8(PyBytes_AS_STRING(key) + colon + 1,
+                                         PyBytes_GET_SIZE(key) - colon - 1, NULL)
             leaf = wanted.get(local)
             if leaf is None:
                 continue
