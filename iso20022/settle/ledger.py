@@ -3,9 +3,11 @@
 :meth:`Ledger.record` writes, in ONE database transaction, the routing
 decision (one ``transfers`` row per :class:`~iso20022.settle.Entry`, state
 ``routed``, with its first ``transitions`` row) and the outbound message (one
-``outbox`` row per :class:`~iso20022.settle.Delivery`).  Nothing leaves the
-process except through the outbox (see :mod:`iso20022.settle.outbox`), so a
-crash between "decided" and "sent" loses nothing: the row is still pending.
+``outbox`` row per :class:`~iso20022.settle.Delivery`, its body and entries in
+``outbox_content``, written once: the relay's state updates leave them alone).
+Nothing leaves the process except through the outbox (see
+:mod:`iso20022.settle.outbox`), so a crash between "decided" and "sent" loses
+nothing: the row is still pending.
 
 Recording is idempotent: a delivery whose ``(adapter, rail, key)`` is already
 recorded with the same content is skipped; one with the same key and other
@@ -216,13 +218,13 @@ class Ledger:
                 headers = orjson.dumps(dict(d.headers), option=orjson.OPT_SORT_KEYS)
                 entries = _entries_json(d.entries)
                 digest = _digest(d, headers, _entries_json(d.entries, references=False))
-                inserted = db.changes(
+                inserted = db.execute(
                     "INSERT INTO outbox (adapter, rail, delivery_key, route, message_id,"
-                    " message_type, body, headers, entries, digest, state, attempts,"
-                    " available_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                    " 'pending', 0, ?, ?) ON CONFLICT (adapter, rail, delivery_key) DO NOTHING",
+                    " message_type, headers, digest, state, attempts, available_at,"
+                    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)"
+                    " ON CONFLICT (adapter, rail, delivery_key) DO NOTHING RETURNING id",
                     (d.adapter, d.rail, d.key, d.route, d.message_id, d.message_type,
-                     bytes(d.body), headers.decode(), entries.decode(), digest, stamp, stamp))
+                     headers.decode(), digest, stamp, stamp))
                 if not inserted:
                     (old,), = db.execute(
                         "SELECT digest FROM outbox WHERE adapter = ? AND rail = ?"
@@ -232,6 +234,9 @@ class Ledger:
                             f"delivery {d.key} ({d.adapter}/{d.rail}) is already recorded "
                             "with other content", retryable=False)
                     continue
+                (outbox_id,), = inserted
+                db.execute("INSERT INTO outbox_content (outbox_id, body, entries)"
+                           " VALUES (?, ?, ?)", (outbox_id, bytes(d.body), entries.decode()))
                 new += 1
                 self._insert_transfers(d, stamp)
         return new
@@ -275,18 +280,19 @@ class Ledger:
         """
         db = self.db
         stamp = now()
-        where = "state = 'pending' AND available_at <= ?"
+        where = "state = 'pending' AND available_at <= ?"  # columns of outbox only
         params: list[Any] = [stamp]
         if adapters is not None:
             if not adapters:
                 return []
             where += f" AND adapter IN ({', '.join('?' * len(adapters))})"
             params.extend(adapters)
-        lock = " FOR UPDATE SKIP LOCKED" if db.dialect == "postgresql" else ""
+        lock = " FOR UPDATE OF outbox SKIP LOCKED" if db.dialect == "postgresql" else ""
         with db.transaction():
             rows = db.execute(
                 "SELECT id, attempts, adapter, rail, delivery_key, route, message_id,"
                 " message_type, body, headers, entries FROM outbox"
+                " JOIN outbox_content ON outbox_id = id"
                 f" WHERE {where} ORDER BY id LIMIT ?{lock}", (*params, limit))
             until = _later(lease)
             db.executemany("UPDATE outbox SET claimed_by = ?, available_at = ? WHERE id = ?",

@@ -121,7 +121,7 @@ def _ledger_content(target: str) -> dict[str, list[tuple[object, ...]]]:
             " amount, currency, debtor_account, creditor_account, state FROM transfers")
         outbox = db.execute("SELECT adapter, rail, delivery_key, route, message_id,"
                             " message_type, body, headers, entries, digest, state, outcome"
-                            " FROM outbox")
+                            " FROM outbox JOIN outbox_content ON outbox_id = id")
         transitions = db.execute("SELECT transfer_key, from_state, to_state, detail"
                                  " FROM transitions")
         files = db.execute("SELECT name, sha256, state, status, message_type, message_key,"

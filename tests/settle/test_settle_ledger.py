@@ -6,6 +6,7 @@ import dataclasses
 from decimal import Decimal
 from pathlib import Path
 
+import orjson
 import pytest
 
 from iso20022.errors import SettlementError
@@ -268,6 +269,78 @@ def test_migration_3_keeps_a_version_2_ledger_and_its_foreign_keys(
 
             with psycopg.connect(target, autocommit=True) as conn:
                 conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def _old_outbox_row(db: Database, d: Delivery, state: str) -> None:
+    """An outbox row as the code before migration 4 wrote it (body and entries inline)."""
+    from iso20022.settle.ledger import _digest, _entries_json
+
+    headers = orjson.dumps(dict(d.headers), option=orjson.OPT_SORT_KEYS)
+    db.execute("INSERT INTO outbox (adapter, rail, delivery_key, route, message_id,"
+               " message_type, body, headers, entries, digest, state, attempts, available_at,"
+               " created_at, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
+               (d.adapter, d.rail, d.key, d.route, d.message_id, d.message_type, d.body,
+                headers.decode(), _entries_json(d.entries).decode(),
+                _digest(d, headers, _entries_json(d.entries, references=False)), state,
+                "2026-01-01T00:00:00.000000Z", "2026-01-01T00:00:00.000000Z",
+                "settled" if state == "sent" else None))
+
+
+def test_migration_4_moves_outbox_content_of_a_version_3_ledger(
+        ledger_kind: str, tmp_path: Path, request: pytest.FixtureRequest,
+        transfers: list[Transfer]) -> None:
+    """A ledger written before outbox bodies had their own table: every row keeps its
+    body and entries, a pending delivery is still claimed and delivered whole, and
+    recording it again is still recognised as the same delivery."""
+    import secrets
+
+    from iso20022.settle import FileAdapter, Relay
+
+    if ledger_kind == "sqlite":
+        target, schema = str(tmp_path / "v3.sqlite"), None
+    else:
+        target, schema = request.getfixturevalue("postgres_url"), f"t_{secrets.token_hex(6)}"
+    sent, pending = make_deliveries(transfers[:6], adapter="file", per=3)
+    old = Database.open(target, schema=schema)
+    try:
+        assert migrate(old, MIGRATIONS[:3]) == [1, 2, 3]
+        with old.transaction():
+            _old_outbox_row(old, sent, "sent")
+            _old_outbox_row(old, pending, "pending")
+        old.close()
+        ledger = Ledger.open(target, schema=schema)
+        db = ledger.db
+        assert [int(v) for (v,) in db.execute(
+            "SELECT version FROM schema_migrations ORDER BY version")] == [
+            m.version for m in MIGRATIONS]
+        assert "body" not in {c.lower() for c in _columns(db, "outbox")}
+        rows = db.execute("SELECT delivery_key, body, entries FROM outbox"
+                          " JOIN outbox_content ON outbox_id = id ORDER BY id")
+        assert [(k, bytes(b)) for k, b, _ in rows] == [(sent.key, sent.body),
+                                                       (pending.key, pending.body)]
+        assert ledger.outbox_counts() == {"pending": 1, "sent": 1, "failed": 0}
+        assert ledger.record([sent, pending]) == 0  # the same deliveries, recognised
+        (claimed,) = ledger.claim(10, owner="r", lease=60.0)
+        assert claimed.delivery == pending
+        assert ledger.release("r") == 1
+        report = Relay(ledger, [FileAdapter(tmp_path / "outbox")]).drain()
+        assert report.settled == 1
+        assert (tmp_path / "outbox" / "sepa" / f"{pending.key}.xml").read_bytes() == pending.body
+        ledger.close()
+    finally:
+        if schema is not None:
+            import psycopg
+
+            with psycopg.connect(target, autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def _columns(db: Database, table: str) -> list[str]:
+    if db.dialect == "sqlite":
+        return [str(r[1]) for r in db.execute(f"PRAGMA table_info({table})")]
+    return [str(r[0]) for r in db.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?"
+        " AND table_schema = current_schema()", (table,))]
 
 
 def test_transfers_keep_the_references_statements_quote_back(ledger: Ledger) -> None:
