@@ -18,6 +18,10 @@ __all__ = ["ISO_NAMESPACE_PREFIX", "MessageId"]
 ISO_NAMESPACE_PREFIX = "urn:iso:std:iso:20022:tech:xsd:"
 
 _ID_RE = re.compile(r"([a-z]{4})\.(\d{3})\.(\d{3})\.(\d{2})")
+# Namespace -> its id, for the namespaces already read (well-formed ids only, so
+# bounded by what the inputs name, and capped): detection runs per message.
+_BY_NAMESPACE: dict[str, MessageId] = {}
+_BY_NAMESPACE_MAX = 1024
 
 
 class MessageId(NamedTuple):
@@ -42,12 +46,18 @@ class MessageId(NamedTuple):
     @classmethod
     def from_namespace(cls, namespace: str) -> MessageId | None:
         """The id of an ISO namespace, or None when ``namespace`` is not one."""
+        known = _BY_NAMESPACE.get(namespace)
+        if known is not None:
+            return known
         if not namespace.startswith(ISO_NAMESPACE_PREFIX):
             return None
         try:
-            return cls.parse(namespace)
+            found = cls.parse(namespace)
         except ValueError:
             return None
+        if cls is MessageId and len(_BY_NAMESPACE) < _BY_NAMESPACE_MAX:
+            _BY_NAMESPACE[namespace] = found
+        return found
 
     @property
     def family(self) -> str:

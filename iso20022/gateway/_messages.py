@@ -41,7 +41,7 @@ from ..parse import parse
 from ..records import Transfer
 from ..validation import RULE_SETS, validate, validate_xsd
 from .problems import Problem, from_issue, unsupported_media
-from .respond import xml_response
+from .respond import query, xml_response
 
 __all__ = ["APP_HEADER_MODES", "handle", "records_to_xml"]
 
@@ -67,7 +67,7 @@ def handle(request: Request, body: bytes, limits: Limits) -> Response:
                       detail=f"{text} is not a message the gateway writes")
     if not request.headers.get("content-type", "").lower().startswith("application/json"):
         raise unsupported_media("send the records as application/json")
-    mode = request.query_params.get("app_header", "keep")
+    mode = query(request, "app_header", "keep")
     if mode not in APP_HEADER_MODES:
         raise Problem(422, "bad parameter", path="?app_header",
                       detail=f"app_header must be one of {', '.join(APP_HEADER_MODES)}")
@@ -183,7 +183,7 @@ def _report(request: Request, report: str, body: bytes, limits: Limits) -> Respo
     got = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if not (got in ("application/xml", "text/xml") or got.endswith("+xml")):
         raise unsupported_media(f"a {report} is built from the original XML message")
-    rules = request.query_params.get("rules", "generic")
+    rules = query(request, "rules", "generic")
     if rules not in RULE_SETS:
         raise Problem(422, "bad parameter", path="?rules",
                       detail=f"rules must be one of {', '.join(RULE_SETS)}")

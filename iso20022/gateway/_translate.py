@@ -21,7 +21,7 @@ from ..parse import parse
 from ..validation import validate, validate_xsd
 from ._encode import transfers_data
 from .problems import Problem, from_issue
-from .respond import json_response
+from .respond import json_response, query
 
 __all__ = ["MODES", "handle"]
 
@@ -30,7 +30,7 @@ MODES = ("xsd", "rules", "none")
 
 def handle(request: Request, body: bytes, limits: Limits) -> Response:
     """Translate one message (runs in a worker thread; raises Problem or Iso20022Error)."""
-    mode = request.query_params.get("validate", "xsd")
+    mode = query(request, "validate", "xsd")
     if mode not in MODES:
         raise Problem(422, "bad parameter", detail=f"validate must be one of "
                       f"{', '.join(MODES)}, not {mode!r}", path="?validate")

@@ -23,7 +23,7 @@ from ..limits import Limits
 from ..schemas import load_schema
 from ..validation import RULE_SETS, validate, validate_xsd
 from .problems import Problem, from_issue
-from .respond import json_response
+from .respond import json_response, query
 
 __all__ = ["READY_SCHEMAS", "handle", "readiness"]
 
@@ -34,11 +34,11 @@ _OPTIONAL_SCHEMAS = ("head.001.001.02", "pacs.002.001.10", "pain.002.001.10")
 
 def handle(request: Request, body: bytes, limits: Limits) -> Response:
     """Validate one message (worker thread; raises Problem or Iso20022Error)."""
-    rules = request.query_params.get("rules", "generic")
+    rules = query(request, "rules", "generic")
     if rules not in RULE_SETS:
         raise Problem(422, "bad parameter", path="?rules", detail=f"rules must be one of "
                       f"{', '.join(RULE_SETS)}, not {rules!r}")
-    report = request.query_params.get("report", "false")
+    report = query(request, "report", "false")
     if report not in ("true", "false"):
         raise Problem(422, "bad parameter", path="?report",
                       detail=f"report must be true or false, not {report!r}")

@@ -11,7 +11,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -32,11 +32,19 @@ class Metrics:
         self.seconds = Histogram("iso20022_gateway_request_seconds",
                                  "Time to answer a request", ("endpoint",),
                                  buckets=_BUCKETS, registry=self.registry)
+        # The labelled children, looked up once: ``labels()`` takes a lock and
+        # builds a key on every call.  Endpoints and statuses are few (bounded
+        # by the app's routes and the HTTP statuses it answers).
+        self._children: dict[tuple[str, int], tuple[Any, Any]] = {}
 
     def observe(self, endpoint: str, status: int, seconds: float) -> None:
         """Count one answered request and its duration. Example: ``m.observe("x", 200, .01)``."""
-        self.requests.labels(endpoint, str(status)).inc()
-        self.seconds.labels(endpoint).observe(seconds)
+        children = self._children.get((endpoint, status))
+        if children is None:
+            children = self._children[endpoint, status] = (
+                self.requests.labels(endpoint, str(status)), self.seconds.labels(endpoint))
+        children[0].inc()
+        children[1].observe(seconds)
 
     def render(self) -> bytes:
         """The Prometheus text exposition of this registry. Example: ``m.render()``."""

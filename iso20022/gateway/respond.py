@@ -8,11 +8,34 @@ Example:
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
+from starlette.requests import Request
 from starlette.responses import Response
 
-__all__ = ["json_response", "xml_response"]
+__all__ = ["json_response", "query", "xml_response"]
+
+_QUERIES: dict[bytes, dict[str, str]] = {}
+_QUERIES_MAX = 1024
+
+
+def query(request: Request, name: str, default: str) -> str:
+    """A query parameter (the last one of that name), as ``request.query_params.get``.
+
+    The parsed form of each query string is kept (up to ``_QUERIES_MAX`` of them):
+    clients send the same few again and again, and Starlette would build a
+    multi-dict per request.  Example: ``query(request, "validate", "xsd")``
+    """
+    raw: bytes = request.scope.get("query_string", b"")
+    if not raw:
+        return default
+    parsed = _QUERIES.get(raw)
+    if parsed is None:
+        parsed = dict(parse_qsl(raw.decode("latin-1"), keep_blank_values=True))
+        if len(_QUERIES) < _QUERIES_MAX:
+            _QUERIES[raw] = parsed
+    return parsed.get(name, default)
 
 
 def json_response(data: Any, status: int = 200) -> Response:
