@@ -13,7 +13,8 @@ from cpython.datetime cimport date_new, import_datetime
 from cpython.dict cimport PyDict_GetItem
 from cpython.long cimport PyLong_FromLongLong
 from cpython.object cimport PyObject, PyTypeObject
-from cpython.ref cimport Py_INCREF
+from cpython.mem cimport PyMem_Calloc, PyMem_Free
+from cpython.ref cimport Py_DECREF, Py_INCREF, Py_XDECREF
 from cpython.unicode cimport PyUnicode_DecodeASCII
 
 cimport cython
@@ -217,7 +218,7 @@ cdef object _build_transfer(object message, object payment, list defaults, _Rec 
     cdef Py_ssize_t i, k
     for k in range(values.norder):
         i = values.order[k]
-        slots[i] = _step_rec(_TRANSFER, i, values.values[i])
+        slots[i] = _step_rec(_TRANSFER, i, <object>values.vals[i])
     slots[_T_MESSAGE] = message
     if payment is not None:
         slots[_T_PAYMENT] = payment
@@ -362,20 +363,53 @@ cdef class _Rec:
     Not tracked by the garbage collector: it refers to its plan, its values and its
     value lists, none of which can refer back to it, so it is never part of a cycle
     (and a transfer's dozen of them do not trigger collections).
+
+    The values are a C array of ``plan.n`` owned references (NULL = not collected; no
+    value is None), not a list: a record in the making costs no list of Nones to fill
+    and to release.  ``vals[i]`` is set exactly for the positions in ``order[:norder]``
+    (every write below keeps that), which is what dealloc releases.  The array is
+    allocated apart so that the object stays small (Python's allocator serves it).
     """
 
     cdef _Plan plan
-    cdef list values   # by field position; None = not collected (no value is None)
+    cdef PyObject** vals  # by field position, plan.n entries, zeroed
     cdef Py_ssize_t norder
     cdef unsigned char order[64]  # field positions, in first-insertion order
+
+    def __dealloc__(self):
+        cdef Py_ssize_t k
+        if self.vals != NULL:
+            for k in range(self.norder):
+                Py_XDECREF(self.vals[self.order[k]])
+            PyMem_Free(self.vals)
 
 
 cdef inline _Rec _rec(_Plan plan):
     cdef _Rec rec = _Rec.__new__(_Rec)
+    rec.vals = <PyObject**>PyMem_Calloc(plan.n or 1, sizeof(PyObject*))
+    if rec.vals == NULL:
+        raise MemoryError()
     rec.plan = plan
-    rec.values = [None] * plan.n
     rec.norder = 0
     return rec
+
+
+cdef inline object _get(_Rec rec, Py_ssize_t i):
+    """The value collected at position ``i``, or None."""
+    cdef PyObject* v = rec.vals[i]
+    return None if v == NULL else <object>v
+
+
+cdef inline void _give(_Rec rec, Py_ssize_t i, object value):
+    """``data[name] = value`` on a record in the making (a new name goes last)."""
+    cdef PyObject* old = rec.vals[i]
+    Py_INCREF(value)
+    rec.vals[i] = <PyObject*>value
+    if old == NULL:
+        rec.order[rec.norder] = <unsigned char>i
+        rec.norder += 1
+    else:
+        Py_DECREF(<object>old)
 
 
 cdef int _put(_Rec rec, _Leaf leaf, object value, bint repeat) except -1:
@@ -383,27 +417,20 @@ cdef int _put(_Rec rec, _Leaf leaf, object value, bint repeat) except -1:
     cdef Py_ssize_t k, i
     for k in range(leaf.npar):
         i = leaf.par[k]
-        child = rec.values[i]
+        child = _get(rec, i)
         if child is None:
             child = _rec(leaf.par_plans[k])
-            rec.values[i] = child
-            rec.order[rec.norder] = <unsigned char>i
-            rec.norder += 1
+            _give(rec, i, child)
         rec = <_Rec?>child
     i = leaf.pos
-    current = rec.values[i]
     if repeat:
+        current = _get(rec, i)
         if current is None:
-            rec.values[i] = [value]
-            rec.order[rec.norder] = <unsigned char>i
-            rec.norder += 1
+            _give(rec, i, [value])
         else:
             (<list?>current).append(value)
     else:
-        if current is None:
-            rec.order[rec.norder] = <unsigned char>i
-            rec.norder += 1
-        rec.values[i] = value
+        _give(rec, i, value)
     return 0
 
 
@@ -435,27 +462,19 @@ cdef object _build_rec(_Plan plan, _Rec rec):
     cdef bint given[64]
     cdef Py_ssize_t i, k
     for k in range(plan.nreq):
-        if rec.values[plan.req[k]] is None:
+        if rec.vals[plan.req[k]] == NULL:
             raise MissingFieldError(plan.cls_name, plan.names[plan.req[k]])
     for i in range(plan.n):
         given[i] = False
     obj = _new(plan.cls)
     for k in range(rec.norder):
         i = rec.order[k]
-        _set_slot(obj, plan.offsets[i], _step_rec(plan, i, rec.values[i]))
+        _set_slot(obj, plan.offsets[i], _step_rec(plan, i, <object>rec.vals[i]))
         given[i] = True
     return _finish(plan, obj, given)
 
 
 # -- the per-scope records, from records in the making (mirror _build's builders) ------------
-
-cdef inline void _give(_Rec rec, Py_ssize_t i, object value):
-    """``data[name] = value`` on a record in the making (a new name goes last)."""
-    if rec.values[i] is None:
-        rec.order[rec.norder] = <unsigned char>i
-        rec.norder += 1
-    rec.values[i] = value
-
 
 cdef _Rec _copy_rec(_Plan plan, object source):
     """``dict(source)`` for a record in the making (None: an empty one)."""
@@ -464,10 +483,8 @@ cdef _Rec _copy_rec(_Plan plan, object source):
     cdef Py_ssize_t k
     if source is not None:
         src = <_Rec?>source
-        rec.values = list(src.values)
-        rec.norder = src.norder
         for k in range(src.norder):
-            rec.order[k] = src.order[k]
+            _give(rec, src.order[k], <object>src.vals[src.order[k]])
     return rec
 
 
@@ -487,7 +504,7 @@ cdef object _app_header_of(str header_type, object values):
     if values is not None:
         src = <_Rec?>values
         for k in range(src.norder):
-            _give(rec, src.order[k], src.values[src.order[k]])
+            _give(rec, src.order[k], <object>src.vals[src.order[k]])
     return _build_rec(_APP_HEADER, rec)
 
 
@@ -500,12 +517,12 @@ cdef object _message_of(str message_type, object group, object app_header):
         rec = _rec(_MESSAGE)
     else:
         g = <_Rec?>group
-        rec = _copy_rec(_MESSAGE, g.values[_T_MESSAGE])
+        rec = _copy_rec(_MESSAGE, _get(g, _T_MESSAGE))
     _give(rec, _M_MESSAGE_TYPE, message_type)
     if group is not None:
         for t, m in _ECHO:
-            if g.values[t] is not None:
-                _give(rec, m, g.values[t])
+            if g.vals[<Py_ssize_t>t] != NULL:
+                _give(rec, m, <object>g.vals[<Py_ssize_t>t])
     if app_header is not None:
         _give(rec, _M_APP_HEADER, app_header)
     return _build_rec(_MESSAGE, rec)
@@ -514,7 +531,7 @@ cdef object _message_of(str message_type, object group, object app_header):
 cdef object _payment_of(object values, int index):
     """``_build.build_payment`` from the PmtInf's Transfer in the making."""
     cdef _Rec rec = _copy_rec(_PAYMENT, None if values is None
-                              else (<_Rec?>values).values[_T_PAYMENT])
+                              else _get(<_Rec?>values, _T_PAYMENT))
     _give(rec, _P_INDEX, index)
     return _build_rec(_PAYMENT, rec)
 
@@ -540,7 +557,7 @@ cdef list _defaults_of(object outer, object inner):
             if raw[i] is None:
                 order[norder] = <unsigned char>i
                 norder += 1
-            raw[i] = rec.values[i]
+            raw[i] = <object>rec.vals[i]
     for k in range(norder):
         i = order[k]
         slots[i] = _step_rec(_TRANSFER, i, raw[i])
