@@ -332,6 +332,7 @@ cdef class _Scanner:
     cdef int ns_top         # depth of the newest declaration in ns
     cdef int depth
     cdef bint root_seen, root_closed
+    cdef void* frames       # the one allocation the per-depth arrays below point into
     cdef int* has_child     # per depth: a child element started (text after it is not .text)
     cdef Py_ssize_t* text_bytes  # per depth: decoded bytes of .text
     cdef int* start_line    # per depth: line of the start tag's '>'
@@ -354,30 +355,12 @@ cdef class _Scanner:
     def __cinit__(self):
         self.tbuf = NULL
         self.qbuf = NULL
-        self.qoff = NULL
-        self.qlen = NULL
-        self.lofs = NULL
-        self.index = NULL
-        self.has_child = NULL
-        self.text_bytes = NULL
-        self.start_line = NULL
-        self.modes = NULL
-        self.nodes = NULL
-        self.capture = NULL
+        self.frames = NULL
 
     def __dealloc__(self):
         free(self.tbuf)
         free(self.qbuf)
-        free(self.qoff)
-        free(self.qlen)
-        free(self.lofs)
-        free(self.index)
-        free(self.has_child)
-        free(self.text_bytes)
-        free(self.start_line)
-        free(self.modes)
-        free(self.nodes)
-        free(self.capture)
+        free(self.frames)
 
     def __init__(self, stream, bytes head, spec, limits):
         self.stream = stream
@@ -401,21 +384,22 @@ cdef class _Scanner:
         self.qbuf = <unsigned char*>realloc(NULL, self.qcap)
         self.qlen_total = 0
         cdef Py_ssize_t slots = self.max_depth + 2
-        self.qoff = <Py_ssize_t*>calloc(slots, sizeof(Py_ssize_t))
-        self.qlen = <Py_ssize_t*>calloc(slots, sizeof(Py_ssize_t))
-        self.lofs = <Py_ssize_t*>calloc(slots, sizeof(Py_ssize_t))
-        self.index = <int*>calloc(slots, sizeof(int))
-        self.has_child = <int*>calloc(slots, sizeof(int))
-        self.text_bytes = <Py_ssize_t*>calloc(slots, sizeof(Py_ssize_t))
-        self.start_line = <int*>calloc(slots, sizeof(int))
-        self.modes = <int*>calloc(slots, sizeof(int))
-        self.nodes = <int*>calloc(slots, sizeof(int))
-        self.capture = <bint*>calloc(slots, sizeof(bint))
-        if (self.tbuf == NULL or self.qbuf == NULL or self.qoff == NULL or self.qlen == NULL
-                or self.lofs == NULL or self.index == NULL or self.has_child == NULL
-                or self.text_bytes == NULL or self.start_line == NULL or self.modes == NULL
-                or self.nodes == NULL or self.capture == NULL):
+        # The per-depth arrays share one zeroed block (one allocation per message, not
+        # ten): four of Py_ssize_t first, then six of int (bint is an int), so each
+        # array is aligned for its type.
+        self.frames = calloc(slots, 4 * sizeof(Py_ssize_t) + 6 * sizeof(int))
+        if self.tbuf == NULL or self.qbuf == NULL or self.frames == NULL:
             raise MemoryError()
+        self.qoff = <Py_ssize_t*>self.frames
+        self.qlen = self.qoff + slots
+        self.lofs = self.qlen + slots
+        self.text_bytes = self.lofs + slots
+        self.index = <int*>(self.text_bytes + slots)
+        self.has_child = self.index + slots
+        self.start_line = self.has_child + slots
+        self.modes = self.start_line + slots
+        self.nodes = self.modes + slots
+        self.capture = <bint*>(self.nodes + slots)
         self.modes[0] = M_OUT
         self.nodes[0] = -1
         self.containers = [None] * slots

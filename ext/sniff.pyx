@@ -8,6 +8,7 @@ classes, imported, never defined here.
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.unicode cimport PyUnicode_DecodeUTF8
 from libc.string cimport memchr, memcmp
 
 from iso20022.errors import LimitExceededError, ParseError, UnsafeXMLError, UnsupportedMessageError
@@ -63,6 +64,11 @@ cdef inline bytes _cut(const unsigned char* p, Py_ssize_t a, Py_ssize_t b):
     return PyBytes_FromStringAndSize(<const char*>p + a, b - a)
 
 
+cdef inline str _text(bytes b):
+    """``b.decode("utf-8", "replace")``."""
+    return PyUnicode_DecodeUTF8(PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b), "replace")
+
+
 cdef object _fail(object cls, str message, const unsigned char* p, Py_ssize_t pos):
     return cls(message, line=_line(p, pos))
 
@@ -105,6 +111,7 @@ cdef object _sniff(const unsigned char* p, Py_ssize_t n, bint final, Py_ssize_t 
     # its own, (its depth, the declarations it hid): most elements declare nothing and
     # cost no Python object here.
     cdef list hidden = []
+    cdef Py_ssize_t hidden_top = -1  # the depth of hidden's last entry, -1 when empty
     cdef dict current, decls
     cdef bytes prefix, key, value, namespace
 
@@ -173,8 +180,9 @@ cdef object _sniff(const unsigned char* p, Py_ssize_t n, bint final, Py_ssize_t 
                 break
             if depth == 0:
                 raise _fail(ParseError, "not well-formed: end tag before any start tag", p, i)
-            if hidden and (<tuple>hidden[len(hidden) - 1])[0] == depth:
+            if depth == hidden_top:
                 current = hidden.pop()[1]
+                hidden_top = hidden[len(hidden) - 1][0] if hidden else -1
             depth -= 1
             pos = close + 1
             if depth == 0:
@@ -276,8 +284,8 @@ cdef object _sniff(const unsigned char* p, Py_ssize_t n, bint final, Py_ssize_t 
             namespace = decls[prefix]
         if is_document:
             if namespace.startswith(ISO_PREFIX):
-                return (root.decode("utf-8", "replace"), namespace.decode("utf-8", "replace"),
-                        None if app_header is None else app_header.decode("utf-8", "replace"),
+                return (_text(root), _text(namespace),
+                        None if app_header is None else _text(app_header),
                         i, _line(p, i))
             raise _fail(UnsupportedMessageError,
                         f"Document in namespace {namespace.decode('utf-8', 'replace')!r} is not "
@@ -292,6 +300,7 @@ cdef object _sniff(const unsigned char* p, Py_ssize_t n, bint final, Py_ssize_t 
         depth += 1
         if own:
             hidden.append((depth, current))
+            hidden_top = depth
             current = decls
 
     if end < n:
