@@ -4,7 +4,8 @@ The configuration file is required (``--config``): API keys live there as
 sha256 hashes, and authentication is off only with ``auth = "off-local"``,
 which is refused unless the server binds a loopback address.  Workers are
 separate processes (uvicorn's ``--workers``); each reads the configuration
-file named in ``ISO20022_GATEWAY_CONFIG``.  The access log has method, path
+file named in ``ISO20022_GATEWAY_CONFIG``.  The HTTP protocol is uvicorn's
+httptools one, writing each answer in one piece (:mod:`._http`).  The access log has method, path
 and status only: API keys travel in a header and are never logged.
 
 Example:
@@ -22,6 +23,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 
+from ._http import PROTOCOL
 from .config import SCOPES, GatewayConfig, GatewayConfigError, hash_key, new_key
 
 __all__ = ["CONFIG_ENV", "LOOPBACK_HOSTS", "add_commands", "app_from_env", "serve"]
@@ -73,7 +75,8 @@ def serve(config: str, *, host: str = "127.0.0.1", port: int = 8020, workers: in
     os.environ[CONFIG_ENV] = os.path.abspath(config)
     options: dict[str, Any] = {"host": host, "port": port, "workers": workers,
                                "factory": True, "log_level": log_level,
-                               "server_header": False, "timeout_keep_alive": 5}
+                               "server_header": False, "timeout_keep_alive": 5,
+                               "http": PROTOCOL}
     uvicorn.run("iso20022.gateway.serve:app_from_env", **options)
 
 
