@@ -188,12 +188,41 @@ cdef inline bint _is_ws(unsigned char c) noexcept nogil:
     return c == 0x20 or c == 0x0A or c == 0x09 or c == 0x0D
 
 
+cdef inline bint _same(const unsigned char* a, const unsigned char* b, Py_ssize_t n) noexcept nogil:
+    """``memcmp(a, b, n) == 0`` for the short names of tags, without a call."""
+    cdef Py_ssize_t i
+    for i in range(n):
+        if a[i] != b[i]:
+            return False
+    return True
+
+
+# ASCII bytes that may start (1) or continue (1 or 2) an XML name; 0 for the rest and
+# for every byte >= 0x80 (non-ASCII names take the general path).
+cdef unsigned char _NAME[256]
+
+
+cdef int _init_name() except -1:
+    cdef int c
+    for c in range(256):
+        if (0x61 <= c <= 0x7A) or (0x41 <= c <= 0x5A) or c == 0x5F or c == 0x3A:
+            _NAME[c] = 1
+        elif (0x30 <= c <= 0x39) or c == 0x2D or c == 0x2E:
+            _NAME[c] = 2
+        else:
+            _NAME[c] = 0
+    return 0
+
+
+_init_name()
+
+
 cdef inline bint _ascii_name_start(unsigned char c) noexcept nogil:
-    return (c >= 0x61 and c <= 0x7A) or (c >= 0x41 and c <= 0x5A) or c == 0x5F or c == 0x3A
+    return _NAME[c] == 1
 
 
 cdef inline bint _ascii_name_char(unsigned char c) noexcept nogil:
-    return _ascii_name_start(c) or (c >= 0x30 and c <= 0x39) or c == 0x2D or c == 0x2E
+    return _NAME[c] != 0
 
 
 cdef inline bint _name_start_cp(unsigned int u) noexcept nogil:
@@ -933,7 +962,16 @@ cdef class _Scanner:
     cdef int end_tag(self) except -1:
         cdef Py_ssize_t i = self.pos, j, k, close, qa, qn
         cdef bint plain = False
-        # As in start_tag: an ASCII name and '>' inside the window in one pass.
+        # Most end tags are the open element's qname and '>', inside the window: the one
+        # comparison that must hold anyway reads them (a name holds no line end).
+        if self.depth > 0:
+            qn = self.qlen[self.depth]
+            if i + 2 + qn < self.end and self.p[i + 2 + qn] == 0x3E \
+                    and _same(self.qbuf + self.qoff[self.depth], self.p + i + 2, qn):
+                self.pos = i + 3 + qn
+                self.close_element()
+                return 0
+        # Else as in start_tag: an ASCII name and '>' inside the window in one pass.
         close = -1
         j = i + 2
         if j < self.end and _ascii_name_start(self.p[j]):
