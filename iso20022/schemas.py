@@ -43,6 +43,7 @@ import hashlib
 import importlib.resources
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Final
 
@@ -187,9 +188,54 @@ def _stamp(path: Path) -> tuple[int, int, int, int] | None:
     return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
+def _stat_stamp(path: str) -> tuple[int, int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+# (id, candidate path as searched) -> (stamp of the file, stamp of its manifest,
+# resolved path, verified sha256, manifest path): the fast answer for a file seen
+# before, checked with one stat call per directory searched (the candidate,
+# followed through links) and one of the manifest.  The same inode, size and
+# times mean the same file, so its resolved path and sha still hold; anything
+# else goes the long way (resolve, read, verify).  The long way costs about 12
+# stat calls and pathlib work per lookup (about 60 µs here, measured): nearly half
+# of validating a small enveloped message against its two schemas.
+_SEEN: dict[tuple[str, str], tuple[object, object, Path, str, str]] = {}
+_PATHS: dict[str, tuple[Path, ...]] = {}
+
+
+def _directories() -> tuple[Path, ...]:
+    extra = os.environ.get(SCHEMA_PATH_ENV, "")
+    known = _PATHS.get(extra)
+    if known is None:
+        known = search_path()
+        if len(_PATHS) < 64:
+            _PATHS[extra] = known
+    return known
+
+
 def _locate(message_id: MessageId | str) -> tuple[str, Path, str]:
     """``(id, resolved path, verified sha256)`` of the first schema found."""
     mid = _canonical_id(message_id)
+    for directory in _directories():
+        candidate = f"{directory}{os.sep}{mid}.xsd"
+        stamp = _stat_stamp(candidate)
+        if stamp is None:
+            continue  # no file here: the next directory, as the long way would
+        seen = _SEEN.get((mid, candidate))
+        if seen is None or stamp != seen[0] or _stat_stamp(seen[4]) != seen[1]:
+            break  # new, or changed, or its manifest changed: resolve, read, verify
+        return mid, seen[2], seen[3]
+    return _locate_slowly(mid)
+
+
+def _locate_slowly(mid: str) -> tuple[str, Path, str]:
     searched: list[str] = []
     for index, directory in enumerate(search_path()):
         where = "bundled" if index == 0 else SCHEMA_PATH_ENV
@@ -204,13 +250,19 @@ def _locate(message_id: MessageId | str) -> tuple[str, Path, str]:
         stamp = (_stamp(path), _stamp(path.parent / MANIFEST_NAME))
         known = _VERIFIED.get((mid, path))
         if known is not None and known[0] == stamp:
-            return mid, path, known[1]
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise SchemaError(f"{path}: cannot read schema: {exc}") from exc
-        sha = _verify(mid, path, data, bundled=index == 0)
-        _VERIFIED[(mid, path)] = (stamp, sha)
+            sha = known[1]
+        else:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise SchemaError(f"{path}: cannot read schema: {exc}") from exc
+            sha = _verify(mid, path, data, bundled=index == 0)
+            _VERIFIED[(mid, path)] = (stamp, sha)
+        if stamp[0] is not None and len(_SEEN) < 4096:
+            # The stamps taken before the bytes were read and verified: a change
+            # after that differs from them and goes the long way next time.
+            _SEEN[(mid, str(candidate))] = (stamp[0], stamp[1], path, sha,
+                                            str(path.parent / MANIFEST_NAME))
         return mid, path, sha
     raise SchemaNotFoundError(f"no schema for {mid}; searched: {', '.join(searched)}")
 

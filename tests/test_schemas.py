@@ -347,3 +347,34 @@ def test_pyproject_packages_every_subpackage_and_the_schemas() -> None:
     assert setuptools["package-dir"]["iso20022._schemas"] == "schemas"
     assert {"*.xsd", "MANIFEST.tsv"} <= set(setuptools["package-data"]["iso20022._schemas"])
     assert (REPO / "schemas" / "__init__.py").is_file()
+
+
+def test_a_file_seen_before_is_found_again_until_an_earlier_directory_gets_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    (second / f"{TEST_ID}.xsd").write_bytes(TEST_XSD)
+    _set_path(monkeypatch, first, second)
+    assert schema_path(TEST_ID) == (second / f"{TEST_ID}.xsd").resolve()
+    assert schema_path(TEST_ID) == (second / f"{TEST_ID}.xsd").resolve()  # the fast answer
+    (first / f"{TEST_ID}.xsd").write_bytes(TEST_XSD)
+    assert schema_path(TEST_ID) == (first / f"{TEST_ID}.xsd").resolve()
+    (first / f"{TEST_ID}.xsd").unlink()
+    assert schema_path(TEST_ID) == (second / f"{TEST_ID}.xsd").resolve()
+    (second / f"{TEST_ID}.xsd").unlink()
+    with pytest.raises(SchemaNotFoundError, match="searched"):
+        schema_path(TEST_ID)
+
+
+def test_a_manifest_written_after_the_file_was_seen_is_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    xsd = tmp_path / f"{TEST_ID}.xsd"
+    xsd.write_bytes(TEST_XSD)
+    _set_path(monkeypatch, tmp_path)
+    assert schema_path(TEST_ID) == xsd.resolve()  # no manifest: trusted as-is
+    _write_manifest(tmp_path, {TEST_ID: "0" * 64})
+    with pytest.raises(SchemaIntegrityError, match="does not match"):
+        schema_path(TEST_ID)
