@@ -32,7 +32,7 @@ from ..msgid import MessageId
 from ..parse import parse
 from ..parse.tables import SPECS
 from ..records import MessageHeader, Money, Transfer
-from .rules import RULE_SETS, RULES, RuleOptions
+from .rules import RULE_SETS, RULES, Check, Rule, RuleOptions, screen
 from .seen import MessageStore
 from .verdict import (
     Issue,
@@ -46,6 +46,7 @@ from .xsd import check_xsd
 __all__ = ["Checked", "check", "validate"]
 
 _DEFAULT_OPTIONS = RuleOptions()
+_ZERO = Decimal(0)
 
 
 def validate(
@@ -130,6 +131,11 @@ class Checked:
         names = RULE_SETS[rules]
         self._enabled = frozenset(names)
         self._checks = [(RULES[n], check) for n in names if (check := RULES[n].check)]
+        # The screen (built per run: it remembers the identifiers it found good)
+        # stands for some of the checks; the others run on every transfer.
+        self._screen, screened = screen([rule.name for rule, _ in self._checks], options)
+        self._unscreened = [(rule, check) for rule, check in self._checks
+                            if rule.name not in screened]
         self._verdict: MessageVerdict | None = None
 
     @property
@@ -172,49 +178,72 @@ class Checked:
         spec = SPECS[message_id]
         root = f"/Document/{spec.root}"
         enabled = self._enabled
+        passes, checks, unscreened = self._screen, self._checks, self._unscreened
+        unique_e2e = "end-to-end-id.unique" in enabled
         e2e_seen: set[str] = set()
         payments: list[_Payment] = []
         current: _Payment | None = None
+        last_payment: object = None  # the PmtInf record of the previous transfer
         rejected: list[TransactionVerdict] = []
         accepted: dict[str, Decimal] = {}
+        sums = accepted  # where accepted amounts add up: the message's, or the PmtInf's
         header: MessageHeader | None = None
         count = 0
         total = Decimal(0)
-        in_payment = 0
+        in_payment = 0  # transfers of the current PmtInf so far, and their amounts
+        payment_total = Decimal(0)
         try:
             for transfer in parse(self.source, message=message_id, limits=self.limits):
                 header = transfer.message
                 payment = transfer.payment
-                if payment is not None and (current is None or current.index != payment.index):
-                    current = _Payment(payment, payment.index)
-                    payments.append(current)
-                    in_payment = 0
+                if payment is not last_payment:
+                    last_payment = payment
+                    if payment is not None and (current is None
+                                                or current.index != payment.index):
+                        if current is not None:
+                            current.seen, current.total = in_payment, payment_total
+                        current = _Payment(payment, payment.index)
+                        payments.append(current)
+                        sums = current.accepted
+                        in_payment = 0
+                        payment_total = Decimal(0)
                 count += 1
                 in_payment += 1
-                amount = _counted_amount(transfer)
+                money = transfer.amount
+                amount = money.amount  # what CtrlSum adds up: instructed (pain) or settlement
                 total += amount
-                if payment is not None:
-                    prefix = f"{root}/PmtInf[{payment.index}]/CdtTrfTxInf[{in_payment}]"
+                payment_total += amount
+                if passes is not None and passes(transfer):
+                    found = self._findings(transfer, unscreened) if unscreened else []
                 else:
-                    prefix = f"{root}/CdtTrfTxInf[{count}]"
-                issues = self._transaction_issues(transfer, prefix, enabled, e2e_seen)
-                if current is not None:
-                    current.seen += 1
-                    current.total += amount
-                if issues:
+                    found = self._findings(transfer, checks)
+                duplicate = False
+                if unique_e2e:
+                    e2e = transfer.end_to_end_id
+                    before = len(e2e_seen)
+                    e2e_seen.add(e2e)
+                    duplicate = len(e2e_seen) == before and e2e != "NOTPROVIDED"
+                if found or duplicate:
+                    if payment is not None:
+                        prefix = f"{root}/PmtInf[{payment.index}]/CdtTrfTxInf[{in_payment}]"
+                    else:
+                        prefix = f"{root}/CdtTrfTxInf[{count}]"
+                    issues = _issues(transfer, prefix, found, duplicate)
                     tx_verdict = _transaction_verdict(transfer, issues)
                     rejected.append(tx_verdict)
                     if current is not None:
                         current.rejected.append(tx_verdict)
+                    yield transfer, issues
                 else:
-                    sums = accepted if current is None else current.accepted
-                    ccy = transfer.amount.currency
-                    sums[ccy] = sums.get(ccy, Decimal(0)) + transfer.amount.amount
-                yield transfer, issues
+                    ccy = money.currency
+                    sums[ccy] = sums.get(ccy, _ZERO) + amount
+                    yield transfer, ()
         except ParseError as exc:
             self._verdict = self._message_verdict(str(message_id), header, (_issue_of(exc),),
                                                   count, count, rejected, [], {})
             return
+        if current is not None:
+            current.seen, current.total = in_payment, payment_total
         message_issues = self._message_issues(header, root, count, total, enabled)
         payment_verdicts = [self._payment_verdict(p, root, enabled) for p in payments]
         rejected_count = len(rejected) + sum(
@@ -231,26 +260,12 @@ class Checked:
 
     # -- the levels ----------------------------------------------------------------------
 
-    def _transaction_issues(self, transfer: Transfer, prefix: str, enabled: frozenset[str],
-                            e2e_seen: set[str]) -> tuple[Issue, ...]:
-        found: list[Issue] = []
-        line = transfer.source.line
-        for rule, rule_check in self._checks:
-            for path, text in rule_check(transfer, self.options):
-                if path.startswith("../"):  # a field of the enclosing PmtInf
-                    full = prefix.rsplit("/", 1)[0] + "/" + path[3:]
-                else:
-                    full = f"{prefix}/{path}"
-                found.append(Issue(code=rule.code, rule=rule.name, text=text, path=full,
-                                   line=line))
-        if "end-to-end-id.unique" in enabled:
-            e2e = transfer.end_to_end_id
-            if e2e in e2e_seen and e2e != "NOTPROVIDED":
-                found.append(Issue(code="AM05", rule="end-to-end-id.unique", line=line,
-                                   path=f"{prefix}/PmtId/EndToEndId",
-                                   text=f"EndToEndId {e2e!r} appears earlier in the file"))
-            e2e_seen.add(e2e)
-        return tuple(found)
+    def _findings(self, transfer: Transfer,
+                  checks: list[tuple[Rule, Check]]) -> list[tuple[Rule, str, str]]:
+        """What the transaction rules ``checks`` find: (rule, relative path, text)."""
+        options = self.options
+        return [(rule, path, text) for rule, rule_check in checks
+                for path, text in rule_check(transfer, options)]
 
     def _message_issues(self, header: MessageHeader | None, root: str, count: int,
                         total: Decimal, enabled: frozenset[str]) -> list[Issue]:
@@ -357,9 +372,23 @@ class Checked:
         return verdict
 
 
-def _counted_amount(transfer: Transfer) -> Decimal:
-    """The amount CtrlSum adds up: the instructed (pain) or settlement (pacs) amount."""
-    return transfer.amount.amount
+def _issues(transfer: Transfer, prefix: str, found: list[tuple[Rule, str, str]],
+            duplicate: bool) -> tuple[Issue, ...]:
+    """The issues of one transaction: its rules' findings, then a repeated EndToEndId."""
+    line = transfer.source.line
+    issues = []
+    for rule, path, text in found:
+        if path.startswith("../"):  # a field of the enclosing PmtInf
+            full = prefix.rsplit("/", 1)[0] + "/" + path[3:]
+        else:
+            full = f"{prefix}/{path}"
+        issues.append(Issue(code=rule.code, rule=rule.name, text=text, path=full, line=line))
+    if duplicate:
+        issues.append(Issue(code="AM05", rule="end-to-end-id.unique", line=line,
+                            path=f"{prefix}/PmtId/EndToEndId",
+                            text=f"EndToEndId {transfer.end_to_end_id!r} appears earlier "
+                                 "in the file"))
+    return tuple(issues)
 
 
 def _transaction_verdict(transfer: Transfer, issues: tuple[Issue, ...]) -> TransactionVerdict:

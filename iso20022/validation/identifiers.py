@@ -23,7 +23,14 @@ import functools
 import re
 from typing import Any
 
-__all__ = ["bic_problem", "currency_exponent", "iban_country", "iban_problem", "is_currency"]
+__all__ = [
+    "bic_problem",
+    "currency_exponent",
+    "currency_exponents",
+    "iban_country",
+    "iban_problem",
+    "is_currency",
+]
 
 _IBAN_RE = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]+")
 # ISO 13616 mod 97-10: each letter stands for its two-digit number (A = 10 ... Z = 35).
@@ -87,6 +94,11 @@ def _currencies() -> dict[str, int | None]:
     import iso4217
 
     return {c.code: c.exponent for c in iso4217.Currency}
+
+
+def currency_exponents() -> dict[str, int | None]:
+    """Every active ISO 4217 code with the decimals it allows (None: not applicable, XAU)."""
+    return _currencies()
 
 
 def is_currency(code: str) -> bool:
