@@ -3,10 +3,11 @@
 The configuration file is required (``--config``): API keys live there as
 sha256 hashes, and authentication is off only with ``auth = "off-local"``,
 which is refused unless the server binds a loopback address.  Workers are
-separate processes (uvicorn's ``--workers``); each reads the configuration
-file named in ``ISO20022_GATEWAY_CONFIG``.  The HTTP protocol is uvicorn's
-httptools one, writing each answer in one piece (:mod:`._http`).  The access log has method, path
-and status only: API keys travel in a header and are never logged.
+separate processes, each on its own ``SO_REUSEPORT`` socket (:mod:`._workers`);
+each reads the configuration file named in ``ISO20022_GATEWAY_CONFIG``.  The
+HTTP protocol is uvicorn's httptools one, writing each answer in one piece
+(:mod:`._http`).  The access log has method, path and status only: API keys
+travel in a header and are never logged.
 
 Example:
     >>> isinstance(LOOPBACK_HOSTS, frozenset)
@@ -24,11 +25,13 @@ from typing import Any
 from starlette.applications import Starlette
 
 from ._http import PROTOCOL
+from ._workers import reuse_port_available, run_workers
 from .config import SCOPES, GatewayConfig, GatewayConfigError, hash_key, new_key
 
 __all__ = ["CONFIG_ENV", "LOOPBACK_HOSTS", "add_commands", "app_from_env", "serve"]
 
 CONFIG_ENV = "ISO20022_GATEWAY_CONFIG"
+APP = "iso20022.gateway.serve:app_from_env"
 LOOPBACK_HOSTS = frozenset({"localhost"})
 
 
@@ -56,13 +59,15 @@ def app_from_env() -> Starlette:
 
 
 def serve(config: str, *, host: str = "127.0.0.1", port: int = 8020, workers: int = 1,
-          log_level: str = "info") -> None:
+          log_level: str = "info") -> int:
     """Serve the gateway until interrupted.
 
-    Takes the configuration file, the address, the number of worker processes.
-    Returns when the server stops. Raises
-    :class:`~iso20022.gateway.config.GatewayConfigError` for a bad configuration,
-    or authentication off on a non-loopback address.
+    Takes the configuration file, the address, the number of worker processes
+    (more than one: each on its own ``SO_REUSEPORT`` socket, see
+    :mod:`._workers`, where the platform has it; else uvicorn's shared socket).
+    Returns the exit status when the server stops (1 when workers kept dying at
+    start). Raises :class:`~iso20022.gateway.config.GatewayConfigError` for a
+    bad configuration, or authentication off on a non-loopback address.
 
     Example: ``serve("gateway.toml", port=8020, workers=2)``
     """
@@ -73,19 +78,20 @@ def serve(config: str, *, host: str = "127.0.0.1", port: int = 8020, workers: in
         raise GatewayConfigError(f'{config}: auth = "off-local" serves loopback only; '
                                  f"refusing to listen on {host}")
     os.environ[CONFIG_ENV] = os.path.abspath(config)
-    options: dict[str, Any] = {"host": host, "port": port, "workers": workers,
-                               "factory": True, "log_level": log_level,
+    options: dict[str, Any] = {"factory": True, "log_level": log_level,
                                "server_header": False, "timeout_keep_alive": 5,
                                "http": PROTOCOL}
-    uvicorn.run("iso20022.gateway.serve:app_from_env", **options)
+    if workers > 1 and reuse_port_available():
+        return run_workers(APP, options, host=host, port=port, workers=workers)
+    uvicorn.run(APP, host=host, port=port, workers=workers, **options)
+    return 0
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise GatewayConfigError("--workers must be at least 1")
-    serve(args.config, host=args.host, port=args.port, workers=args.workers,
-          log_level=args.log_level)
-    return 0
+    return serve(args.config, host=args.host, port=args.port, workers=args.workers,
+                 log_level=args.log_level)
 
 
 def _cmd_key(args: argparse.Namespace) -> int:
