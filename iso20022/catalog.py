@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ._source import Sniffed, Source, open_input, read_head
 from .errors import UnsupportedMessageError
@@ -34,9 +35,19 @@ class Detected:
     @property
     def supported(self) -> bool:
         """True when :func:`iso20022.parse` reads this message version."""
+        return self.message_id in _specs()
+
+
+def _specs() -> Any:
+    global _SPECS
+    if _SPECS is None:  # imported late: the parse tables import this module
         from .parse.tables import SPECS
 
-        return self.message_id in SPECS
+        _SPECS = SPECS
+    return _SPECS
+
+
+_SPECS: Any = None
 
 
 def supported_messages() -> tuple[MessageId, ...]:
