@@ -117,7 +117,7 @@ def check_xsd(
                 return SchemaCheck(found, _validate_envelope(stream, head, sniffed, schema,
                                                              app_header))
             try:
-                located = _stream(stream, head, schema)
+                located = _stream(source, stream, head, sniffed.offset, schema, limits)
             except _NotWellFormed as exc:
                 return SchemaCheck(found, Issue(code="FF01", rule="xml", text=exc.message,
                                                 line=exc.line, column=exc.column))
@@ -195,9 +195,90 @@ def _prune(element: Any) -> None:
             del parent[0]
 
 
-def _stream(stream: Input, head: bytes,
-            schema: etree.XMLSchema) -> tuple[str, int, int | None] | None:
-    """One pass; None when valid, else (libxml2 message, bytes read, line if libxml2 knew)."""
+def _stream(source: Source, stream: Input, head: bytes, offset: int, schema: etree.XMLSchema,
+            limits: Limits) -> tuple[str, int, int | None] | None:
+    """One pass; None when valid, else (libxml2 message, bytes read, line if libxml2 knew).
+
+    An input that can be read again (bytes, a path) gets the cheaper pass first
+    (:func:`_valid_quickly`); when that finds anything, the input is read again
+    by the pass that reports it (:func:`_stream_blocks`), so what is reported
+    does not depend on which pass ran.
+    """
+    if not isinstance(source, bytes | bytearray | memoryview | str | os.PathLike):
+        return _stream_blocks(stream, head, schema)
+    if _valid_quickly(stream, head, offset, schema):
+        return None
+    with open_input(source, limits) as again:
+        head, _ = read_head(again, limits)
+        return _stream_blocks(again, head, schema)
+
+
+# A processing instruction fed to lxml just before the Document start tag (a
+# prolog PI changes neither well-formedness nor validity, nor any line).  It is
+# the one event the quick pass asks for: from it the tree is reachable, to drop
+# what has closed, while lxml calls back into Python for no element at all.
+# (An event per closing block, as in _stream_blocks, makes lxml take the GIL
+# for every end tag: a fifth of the pass.)
+_MARK = b"<?iso20022-prune?>"
+
+
+class _MarkedReader:
+    """Feeds lxml the head with :data:`_MARK` in it, then the rest; prunes between reads."""
+
+    def __init__(self, stream: Input, head: bytes, offset: int) -> None:
+        self.stream = stream
+        self.pending = head[:offset] + _MARK + head[offset:]
+        self.mark: Any = None  # the first processing instruction lxml reported
+        self.root: Any = None
+        self.context: Any = None  # the iterparse context, once it exists
+
+    def read(self, size: int = CHUNK) -> bytes:
+        if self.context is not None and _schema_errors(self.context.error_log):
+            raise _Stop
+        if self.pending:
+            chunk, self.pending = self.pending, b""
+            return chunk
+        if self.root is None and self.mark is not None:
+            self.root = self.mark.getroottree().getroot()
+        if self.root is not None:
+            _drop_closed(self.root)
+        return self.stream.read(CHUNK)
+
+
+def _drop_closed(root: Any) -> None:
+    """Delete every element that has closed: all but the last child, down the last children.
+
+    Between two reads the open elements are the chain of last children from the
+    root, so this keeps them (and a few closed ones) and nothing else: the tree
+    holds at most what one read added.
+    """
+    node = root
+    while len(node):
+        if len(node) > 1:
+            del node[:-1]
+        node = node[-1]
+
+
+def _valid_quickly(stream: Input, head: bytes, offset: int, schema: etree.XMLSchema) -> bool:
+    """True when the document is well-formed and schema-valid; False at its first error."""
+    reader = _MarkedReader(stream, head, offset)
+    context = etree.iterparse(
+        reader, events=("pi",), schema=schema,
+        no_network=True, load_dtd=False, huge_tree=False, remove_blank_text=False,
+    )
+    reader.context = context
+    try:
+        for _, element in context:
+            if reader.mark is None:
+                reader.mark = element
+    except (_Stop, etree.XMLSyntaxError):
+        return False
+    return not _schema_errors(context.error_log)
+
+
+def _stream_blocks(stream: Input, head: bytes,
+                   schema: etree.XMLSchema) -> tuple[str, int, int | None] | None:
+    """The pass that reports: blocks cleared as they close, the first error as libxml2 gave it."""
     reader = _Reader(stream, head)
     # End events of the repeating blocks only, to clear them; errors are polled
     # by the reader between reads (the error log is copied on each access).
