@@ -5,7 +5,7 @@ Groups ``validated <document>``; cases in the same session on the same bytes:
 - ``iso20022-validate``: ``iso20022.validate(..., rules="generic")``, the
   whole verdict (XSD pass, then records and every generic rule), compiled parser;
 - ``iso20022-xsd-stream``: our streaming XSD pass alone (lxml ``iterparse``
-  with the schema, blocks cleared as they close);
+  with the schema, closed elements dropped between reads);
 - ``lxml-tree-validate``: lxml builds the whole tree, then ``XMLSchema.validate``
   (fast, memory grows with the file);
 - ``xmlschema``: ``xmlschema.XMLSchema.is_valid`` (pure Python; 10,000 tx only,

@@ -1,9 +1,13 @@
 """XSD validation with libxml2 (lxml), streaming, reporting the first error exactly.
 
 A plain document (root ``Document``) is validated in one streaming pass:
-``lxml.etree.iterparse(..., schema=...)`` with the repeating blocks
-(``PmtInf``, ``CdtTrfTxInf``, ...) cleared as they close, so memory stays
-constant whatever the file size.  The pass stops at the first schema error.
+``lxml.etree.iterparse(..., schema=...)`` with what has closed dropped from
+the tree between reads, so memory stays constant whatever the file size.  The
+pass stops at the first schema error.  An input that can be read again
+(bytes, a path) is first validated by a pass that asks lxml for no element
+event at all (:func:`_valid_quickly`); only when it finds something does the
+pass that reports (repeating blocks ``PmtInf``, ``CdtTrfTxInf``, ... cleared
+as they close) read the input again, so what is reported is the same either way.
 
 libxml2 validating a stream gives neither a line nor an element path for an
 error (lxml reports line 0), so an invalid file is read a second time up to
