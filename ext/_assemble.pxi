@@ -14,6 +14,8 @@ from cpython.dict cimport PyDict_GetItem
 from cpython.long cimport PyLong_FromLongLong
 from cpython.object cimport PyObject, PyTypeObject
 from cpython.mem cimport PyMem_Calloc, PyMem_Free
+from libc.stdint cimport uint64_t
+from libc.string cimport memset
 from cpython.ref cimport Py_DECREF, Py_INCREF, Py_XDECREF
 from cpython.unicode cimport PyUnicode_DecodeASCII
 
@@ -36,6 +38,8 @@ cdef extern from "Python.h":
     ctypedef struct PyMemberDescrObject:
         PyMemberDef* d_member
     object _generic_alloc "PyType_GenericAlloc"(PyTypeObject* cls, Py_ssize_t n)
+    object PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar)
+    void* PyUnicode_DATA(object u)
 
 cdef object _MISSING = dataclasses.MISSING
 cdef type _member_type = type(type("_Probe", (), {"__slots__": ("x",)}).__dict__["x"])
@@ -298,7 +302,7 @@ cdef object _value(int kind, const unsigned char* s, Py_ssize_t n):
     which stays the one definition of what is accepted.
     """
     if kind == K_TEXT:
-        return PyUnicode_DecodeUTF8(<const char*>s, n, NULL)
+        return _text_of(s, n)
     if kind == K_DECIMAL:
         if _plain_decimal(s, n):
             return _Decimal(PyUnicode_DecodeASCII(<const char*>s, n, NULL))
@@ -324,6 +328,33 @@ cdef object _value(int kind, const unsigned char* s, Py_ssize_t n):
         if n == 5 and memcmp(s, b"false", 5) == 0 or n == 1 and s[0] == 0x30:
             return False
     return _py_convert(_KIND_NAMES[kind], PyUnicode_DecodeUTF8(<const char*>s, n, NULL))
+
+
+cdef uint64_t _HIGHS8
+memset(&_HIGHS8, 0x80, 8)
+
+
+cdef inline str _text_of(const unsigned char* s, Py_ssize_t n):
+    """The UTF-8 text ``s[:n]`` as str; ASCII (most values) copied into a new str at once.
+
+    ``PyUnicode_DecodeUTF8`` gives the same str, after more work per call.
+    """
+    cdef Py_ssize_t i = 0
+    cdef uint64_t w, high = 0
+    while i + 8 <= n:
+        memcpy(&w, s + i, 8)
+        high |= w
+        i += 8
+    while i < n:
+        high |= s[i]
+        i += 1
+    if high & _HIGHS8:
+        return PyUnicode_DecodeUTF8(<const char*>s, n, NULL)
+    if n == 0:
+        return ""
+    text = PyUnicode_New(n, 127)
+    memcpy(PyUnicode_DATA(text), s, n)
+    return text
 
 
 cdef inline bint _ascii_no_ws_ends(const unsigned char* s, Py_ssize_t n) noexcept nogil:
