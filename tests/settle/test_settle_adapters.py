@@ -174,6 +174,55 @@ def test_a_full_disk_is_retryable_and_leaves_no_temporary_file(
     assert [o.status for o in adapter.settle(deliveries)] == ["settled", "settled"]
 
 
+def test_a_batch_is_durable_before_its_outcomes_and_written_once(
+        tmp_path: Path, transfers: list[Transfer], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every body is fsynced before any file gets its final name, and the rail directory
+    is fsynced once after the last rename: an outcome never stands for a file a power
+    loss could take back.  Files renamed before a failure replay as duplicates."""
+    import stat
+
+    adapter = FileAdapter(tmp_path)
+    adapter.settle(make_deliveries(transfers[:1], adapter="file"))  # the rail is open
+    deliveries = make_deliveries(transfers[1:6], adapter="file")
+    events: list[str] = []
+    fsync, replace = os.fsync, os.replace
+    fail_dir = [True]
+
+    def traced_fsync(fd: int) -> None:
+        kind = "dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file"
+        if kind == "dir" and fail_dir[0]:
+            raise OSError(5, "Input/output error")
+        fsync(fd)
+        events.append(kind)
+
+    def traced_replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        replace(src, dst)
+        events.append("rename")
+
+    monkeypatch.setattr(os, "fsync", traced_fsync)
+    monkeypatch.setattr(os, "replace", traced_replace)
+    with pytest.raises(SettlementError, match="Input/output") as info:
+        adapter.settle(deliveries)
+    assert info.value.retryable
+    assert events == ["file"] * 5 + ["rename"] * 5
+    events.clear()
+    fail_dir[0] = False
+    assert [o.status for o in adapter.settle(deliveries)] == ["duplicate"] * 5
+    assert events == ["dir"]  # nothing rewritten; the renames made durable
+    events.clear()
+    more = make_deliveries(transfers[6:9], adapter="file")
+    assert [o.status for o in adapter.settle([*more, more[0]])] == [
+        "settled", "settled", "settled", "duplicate"]
+    assert events == ["file"] * 3 + ["rename"] * 3 + ["dir"]
+    names = sorted(p.name for p in (tmp_path / "sepa").iterdir())
+    assert names == sorted(f"{d.key}.xml" for d in [*make_deliveries(transfers[:1],
+                                                                     adapter="file"),
+                                                    *deliveries, *more])
+    for d in [*deliveries, *more]:
+        assert (tmp_path / "sepa" / f"{d.key}.xml").read_bytes() == d.body
+    adapter.close()
+
+
 def test_old_temporary_files_are_removed_young_ones_kept(tmp_path: Path,
                                                          transfers: list[Transfer]) -> None:
     rail = tmp_path / "sepa"
