@@ -4,7 +4,8 @@
 decision (one ``transfers`` row per :class:`~iso20022.settle.Entry`, state
 ``routed``, with its first ``transitions`` row) and the outbound message (one
 ``outbox`` row per :class:`~iso20022.settle.Delivery`, its body and entries in
-``outbox_content``, written once: the relay's state updates leave them alone).
+``outbox_content``, written once and zlib-compressed when larger than
+:data:`COMPRESS_FROM` bytes: the relay's state updates leave them alone).
 Nothing leaves the process except through the outbox (see
 :mod:`iso20022.settle.outbox`), so a crash between "decided" and "sent" loses
 nothing: the row is still pending.
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -53,6 +55,9 @@ from .protocol import Delivery, Entry, Outcome
 __all__ = ["Claimed", "Ledger", "TransferRow", "Transition"]
 
 _CURRENCY = re.compile(r"[A-Z]{3}\Z")
+COMPRESS_FROM = 4096
+"""Outbox content (body and entries) of at least this many bytes is stored compressed
+(zlib level 1: XML and JSON shrink about 10x for ~6 ms a MB, fewer bytes to write and fsync)."""
 _STATES = ("routed", "sent", "settled", "rejected", "returned")
 _TEXT = ("transfer_key", "delivery_key", "adapter", "rail", "route", "end_to_end_id", "uetr")
 _TRANSFER_COLUMNS = (*((name, "text") for name in _TEXT), ("amount", "numeric"),
@@ -155,6 +160,21 @@ def _digest(d: Delivery, headers: bytes, entries: bytes) -> str:
     return h.hexdigest()
 
 
+def _pack(body: bytes, entries: bytes) -> tuple[str, bytes, bytes]:
+    """``(encoding, body, entries)`` as ``outbox_content`` stores them."""
+    if len(body) + len(entries) < COMPRESS_FROM:
+        return "identity", body, entries
+    return "zlib", zlib.compress(body, 1), zlib.compress(entries, 1)
+
+
+def _unpack(encoding: str, body: bytes, entries: bytes) -> tuple[bytes, bytes]:
+    """The body and the entries JSON of an ``outbox_content`` row."""
+    body, entries = bytes(body), bytes(entries)
+    if encoding == "zlib":
+        return zlib.decompress(body), zlib.decompress(entries)
+    return body, entries
+
+
 def _later(seconds: float) -> str:
     return (datetime.now(UTC) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -235,8 +255,8 @@ class Ledger:
                             "with other content", retryable=False)
                     continue
                 (outbox_id,), = inserted
-                db.execute("INSERT INTO outbox_content (outbox_id, body, entries)"
-                           " VALUES (?, ?, ?)", (outbox_id, bytes(d.body), entries.decode()))
+                db.execute("INSERT INTO outbox_content (outbox_id, encoding, body, entries)"
+                           " VALUES (?, ?, ?, ?)", (outbox_id, *_pack(bytes(d.body), entries)))
                 new += 1
                 self._insert_transfers(d, stamp)
         return new
@@ -291,18 +311,20 @@ class Ledger:
         with db.transaction():
             rows = db.execute(
                 "SELECT id, attempts, adapter, rail, delivery_key, route, message_id,"
-                " message_type, body, headers, entries FROM outbox"
+                " message_type, encoding, body, headers, entries FROM outbox"
                 " JOIN outbox_content ON outbox_id = id"
                 f" WHERE {where} ORDER BY id LIMIT ?{lock}", (*params, limit))
             until = _later(lease)
             db.executemany("UPDATE outbox SET claimed_by = ?, available_at = ? WHERE id = ?",
                            [(owner, until, r[0]) for r in rows])
-        return [
-            Claimed(id=int(r[0]), attempts=int(r[1]), delivery=Delivery(
+        out = []
+        for r in rows:
+            body, entries = _unpack(r[8], r[9], r[11])
+            out.append(Claimed(id=int(r[0]), attempts=int(r[1]), delivery=Delivery(
                 adapter=r[2], rail=r[3], key=r[4], route=r[5], message_id=r[6],
-                message_type=r[7], body=bytes(r[8]), headers=orjson.loads(r[9]),
-                entries=_entries_from(r[10])))
-            for r in rows]
+                message_type=r[7], body=body, headers=orjson.loads(r[10]),
+                entries=_entries_from(entries))))
+        return out
 
     def mark_sent(self, done: Sequence[tuple[Claimed, Outcome]], *, final: bool = False) -> None:
         """Mark claimed rows sent with their adapter's outcomes, and move their transfers.

@@ -213,25 +213,35 @@ CREATE INDEX transfers_delivery ON transfers (adapter, rail, delivery_key);
 # relay updates an outbox row twice (claimed, then sent), and SQLite rewrites a
 # whole row on UPDATE, overflow pages included: with the content inline every
 # state change wrote it into the WAL again (a bulk pacs.008 of 5,000 transfers
-# is ~8 MB of body and entries), and fsynced it.  (PostgreSQL keeps big values
-# out of line anyway; the schema is the same on both.)
-_V4 = """
+# is ~8 MB of body and entries), and fsynced it.  New content is stored
+# zlib-compressed (``encoding``; XML and JSON shrink ~10x, so a recorded file
+# writes a tenth of the bytes into the WAL and the database); rows moved here
+# from an older ledger keep theirs as they were (``identity``).  (PostgreSQL
+# keeps big values out of line anyway; the schema is the same on both.)
+_V4_TABLE = """
 CREATE TABLE outbox_content (
     outbox_id {bigint} PRIMARY KEY REFERENCES outbox (id),
+    encoding  TEXT NOT NULL CHECK (encoding IN ('identity', 'zlib')),
     body      {blob} NOT NULL,
-    entries   TEXT NOT NULL
+    entries   {blob} NOT NULL
 );
-INSERT INTO outbox_content (outbox_id, body, entries) SELECT id, body, entries FROM outbox;
+"""
+_V4_DROP = """;
 ALTER TABLE outbox DROP COLUMN body;
 ALTER TABLE outbox DROP COLUMN entries
 """
+_V4 = _V4_TABLE + """INSERT INTO outbox_content (outbox_id, encoding, body, entries)
+    SELECT id, 'identity', body, convert_to(entries, 'UTF8') FROM outbox""" + _V4_DROP
+_V4_SQLITE = _V4_TABLE + """INSERT INTO outbox_content (outbox_id, encoding, body, entries)
+    SELECT id, 'identity', body, CAST(entries AS BLOB) FROM outbox""" + _V4_DROP
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "transfers, transitions, outbox, idempotency keys, accounts, postings", _V1),
     Migration(2, "outbox claimed in id order", _V2),
     Migration(3, "transfers keep MsgId, PmtInfId, value date; returned; reconciliations",
               _V3, sqlite=_V3_SQLITE, rebuilds=True),
-    Migration(4, "outbox bodies and entries in their own table, written once", _V4),
+    Migration(4, "outbox bodies and entries in their own table, written once, compressed",
+              _V4, sqlite=_V4_SQLITE),
 )
 
 _TYPES = {

@@ -314,10 +314,12 @@ def test_migration_4_moves_outbox_content_of_a_version_3_ledger(
             "SELECT version FROM schema_migrations ORDER BY version")] == [
             m.version for m in MIGRATIONS]
         assert "body" not in {c.lower() for c in _columns(db, "outbox")}
-        rows = db.execute("SELECT delivery_key, body, entries FROM outbox"
+        rows = db.execute("SELECT delivery_key, encoding, body, entries FROM outbox"
                           " JOIN outbox_content ON outbox_id = id ORDER BY id")
-        assert [(k, bytes(b)) for k, b, _ in rows] == [(sent.key, sent.body),
-                                                       (pending.key, pending.body)]
+        assert [(k, e, bytes(b)) for k, e, b, _ in rows] == [
+            (sent.key, "identity", sent.body), (pending.key, "identity", pending.body)]
+        assert [orjson.loads(bytes(r[3]))[0]["transfer_key"] for r in rows] == [
+            sent.entries[0].transfer_key, pending.entries[0].transfer_key]
         assert ledger.outbox_counts() == {"pending": 1, "sent": 1, "failed": 0}
         assert ledger.record([sent, pending]) == 0  # the same deliveries, recognised
         (claimed,) = ledger.claim(10, owner="r", lease=60.0)
@@ -333,6 +335,23 @@ def test_migration_4_moves_outbox_content_of_a_version_3_ledger(
 
             with psycopg.connect(target, autocommit=True) as conn:
                 conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def test_large_outbox_content_is_stored_compressed_and_claimed_whole(
+        ledger: Ledger, transfers: list[Transfer]) -> None:
+    """A big body (a bulk pacs.008) and its entries are written compressed, a small one
+    as it is; both come back from the outbox byte for byte."""
+    small, big = make_deliveries(transfers[:4], adapter="file", per=2)
+    big = dataclasses.replace(big, body=b"<Document>" + b"<Tx>same old</Tx>" * 20_000
+                              + b"</Document>")
+    assert ledger.record([small, big]) == 2
+    rows = ledger.db.execute("SELECT delivery_key, encoding, LENGTH(body) FROM outbox"
+                             " JOIN outbox_content ON outbox_id = id ORDER BY id")
+    assert [(k, e) for k, e, _ in rows] == [(small.key, "identity"), (big.key, "zlib")]
+    assert int(rows[1][2]) < len(big.body) // 10
+    claimed = ledger.claim(10, owner="r", lease=60.0)
+    assert [c.delivery for c in claimed] == [small, big]
+    assert ledger.record([big]) == 0  # the same delivery, still recognised
 
 
 def _columns(db: Database, table: str) -> list[str]:
