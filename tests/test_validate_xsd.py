@@ -207,3 +207,42 @@ def test_an_envelope_with_an_app_header_validates_the_header_when_asked(
     bad = env.replace(b"<BizMsgIdr>", b"<BizMsgId>", 1).replace(b"</BizMsgIdr>", b"</BizMsgId>", 1)
     issue = check_xsd(bad, message="head.001.001.02").issue
     assert issue is not None and issue.path == "/Envelope/AppHdr/BizMsgId"
+
+
+# -- the quick pass and the pass that reports ----------------------------------------
+
+
+def _with_country(text: bytes) -> bytes:
+    doc = synth.pain001(3, seed=2, n_pmtinf=1)
+    start = doc.find(b"<Ctry>") + len(b"<Ctry>")
+    return doc[:start] + text + doc[doc.find(b"</Ctry>", start):]
+
+
+@pytest.mark.parametrize("value", [b"  <!-- c -->IT", b"  <![CDATA[IT]]>", b"  <?p?>IT"])
+def test_blank_text_next_to_a_comment_cdata_or_pi_is_part_of_the_value(value: bytes) -> None:
+    """``  IT`` is not a country code: the quick pass drops blank text, so must not judge this."""
+    issue = validate_xsd(_with_country(value))
+    assert issue is not None and issue.rule == "xsd" and "pattern" in issue.text
+    assert issue.path == "/Document/CstmrCdtTrfInitn/PmtInf[1]/Dbtr/PstlAdr/Ctry"
+
+
+def test_a_comment_in_the_document_is_still_valid() -> None:
+    assert validate_xsd(_with_country(b"<!-- c -->IT")) is None
+
+
+@pytest.mark.parametrize("as_path", [False, True])
+def test_a_valid_document_is_judged_by_the_quick_pass_alone(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, as_path: bool) -> None:
+    import iso20022.validation.xsd as xsd
+
+    def refused(*args: object) -> None:
+        raise AssertionError("the reporting pass ran on a valid document")
+
+    monkeypatch.setattr(xsd, "_stream_blocks", refused)
+    monkeypatch.setattr(xsd, "CHUNK", 4096)  # many reads, so many prunes
+    data = synth.pain001(300, seed=4, n_pmtinf=3)
+    source: bytes | Path = data
+    if as_path:
+        source = tmp_path / "p.xml"
+        source.write_bytes(data)
+    assert validate_xsd(source) is None
