@@ -34,6 +34,7 @@ Why it is written this way:
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.unicode cimport PyUnicode_AsUTF8String, PyUnicode_DecodeUTF8
 from libc.stdlib cimport calloc, free, realloc
+from libc.stdint cimport uint64_t
 from libc.string cimport memchr, memcmp, memcpy
 
 import codecs
@@ -145,6 +146,10 @@ cdef int _init_plain() except -1:
 
 _init_plain()
 
+cdef uint64_t _SPACES8
+memcpy(&_SPACES8, b"        ", 8)
+
+
 cdef inline Py_ssize_t _plain_span(const unsigned char* p, Py_ssize_t i, Py_ssize_t end,
                                    int* lines) noexcept nogil:
     """End of the run of ``_PLAIN`` bytes at ``p[i]``; adds its line feeds to ``lines``.
@@ -154,11 +159,24 @@ cdef inline Py_ssize_t _plain_span(const unsigned char* p, Py_ssize_t i, Py_ssiz
     """
     cdef unsigned char c
     cdef int n = 0
+    cdef uint64_t w
     while i < end:
         c = p[i]
+        if c == 0x20:
+            # Indentation (most of these bytes): spaces, eight at a time while they last.
+            i += 1
+            while i + 8 <= end:
+                memcpy(&w, p + i, 8)
+                if w != _SPACES8:
+                    break
+                i += 8
+            while i < end and p[i] == 0x20:
+                i += 1
+            continue
         if not _PLAIN[c]:
             break
-        n += c == 0x0A
+        if c == 0x0A:
+            n += 1
         i += 1
     lines[0] += n
     return i
