@@ -10,10 +10,17 @@ the database is unreachable, locked or the transaction lost a serialization
 race; permanent otherwise.  A URL's password never appears in an error.
 
 SQLite runs in WAL mode with ``synchronous=FULL``: a committed transaction
-survives a power loss, as money demands.  Amounts are never stored as REAL:
-the migrations use :attr:`Database.decimal_type` (``NUMERIC`` on PostgreSQL,
-exact at any scale; ``TEXT`` on SQLite, whose NUMERIC affinity would turn
-``0.10`` into a binary float) and Python does the arithmetic in ``Decimal``.
+survives a power loss, as money demands.  Its page cache is 16 MB
+(:data:`SQLITE_CACHE_KB`, not the default 2 MB): recording a file of 10,000
+transfers touches pages of five ``transfers`` indexes in random key order, and a
+cache smaller than the transaction spills pages into the WAL before the commit
+and writes them again each time they change (4 such files, 2 workers: 377 MB
+written to the WAL with 2 MB, 185 MB with 16 MB, 182 MB with 32 MB).
+
+Amounts are never stored as REAL: the migrations use
+:attr:`Database.decimal_type` (``NUMERIC`` on PostgreSQL, exact at any scale;
+``TEXT`` on SQLite, whose NUMERIC affinity would turn ``0.10`` into a binary
+float) and Python does the arithmetic in ``Decimal``.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ __all__ = ["Database", "Dialect", "redact"]
 Dialect = Literal["sqlite", "postgresql"]
 Row = tuple[Any, ...]
 
+SQLITE_CACHE_KB = 16_384  # per connection; see the module docstring
 _SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}\Z")
 
 
@@ -97,7 +105,8 @@ class Database:
 
     @classmethod
     def _open_sqlite(cls, path: str) -> Database:
-        pragmas = ["PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"]
+        pragmas = ["PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
+                   f"PRAGMA cache_size=-{SQLITE_CACHE_KB}"]
         if path != ":memory:":
             pragmas.insert(0, "PRAGMA journal_mode=WAL")
         try:
