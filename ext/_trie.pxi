@@ -74,6 +74,18 @@ cdef Py_ssize_t _position(_Plan plan, str target, str name) except -1:
     return found
 
 
+cdef PyObject** _borrowed(list items) except NULL:
+    """The items as a C array of borrowed references, NULL for None (``items`` owns them)."""
+    cdef Py_ssize_t i, n = len(items)
+    cdef PyObject** out = <PyObject**>calloc(n or 1, sizeof(PyObject*))
+    if out == NULL:
+        raise MemoryError()
+    for i in range(n):
+        if items[i] is not None:
+            out[i] = <PyObject*>items[i]
+    return out
+
+
 cdef inline uint32_t _hash(int parent, const unsigned char* s, Py_ssize_t n) noexcept nogil:
     cdef uint32_t h = 2166136261u ^ (<uint32_t>parent * 2654435761u)
     cdef Py_ssize_t i
@@ -99,6 +111,11 @@ cdef class _Trie:
     cdef list fields       # id -> _Leaf of the node's text, or None
     cdef list groups       # id -> _Leaf of the group it starts (parents, leaf), or None
     cdef list attrs        # id -> {attribute local name (str): _Leaf}, or None
+    # The same three by id as C arrays, NULL for None: borrowed from the lists above
+    # (this object owns them), read per element without list access or type tests.
+    cdef PyObject** leaf_of
+    cdef PyObject** group_of
+    cdef PyObject** attrs_of
     # (parent, name) -> child: open addressing, ``child < 0`` marks a free slot
     cdef int* h_parent
     cdef int* h_child
@@ -113,8 +130,14 @@ cdef class _Trie:
         self.h_child = NULL
         self.h_off = NULL
         self.h_len = NULL
+        self.leaf_of = NULL
+        self.group_of = NULL
+        self.attrs_of = NULL
 
     def __dealloc__(self):
+        free(self.leaf_of)
+        free(self.group_of)
+        free(self.attrs_of)
         free(self.h_parent)
         free(self.h_child)
         free(self.h_off)
@@ -134,6 +157,9 @@ cdef class _Trie:
         self.tx_root = self.add(tx, edges, plans[2])
         self.app_root = self.add(app, edges, plans[3])
         self.index(edges)
+        self.leaf_of = _borrowed(self.fields)
+        self.group_of = _borrowed(self.groups)
+        self.attrs_of = _borrowed(self.attrs)
 
     cdef int add(self, node, list edges, _Plan plan) except -1:
         """Number ``node`` and its subtree; collect its (parent, name, child) edges.

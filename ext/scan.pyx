@@ -33,7 +33,7 @@ Why it is written this way:
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.unicode cimport PyUnicode_AsUTF8String, PyUnicode_DecodeUTF8
-from libc.stdlib cimport calloc, free, realloc
+from libc.stdlib cimport free, malloc, realloc
 from libc.stdint cimport uint64_t
 from libc.string cimport memchr, memcmp, memcpy
 
@@ -431,10 +431,13 @@ cdef class _Scanner:
         self.qbuf = <unsigned char*>realloc(NULL, self.qcap)
         self.qlen_total = 0
         cdef Py_ssize_t slots = self.max_depth + 2
-        # The per-depth arrays share one zeroed block (one allocation per message, not
-        # ten): four of Py_ssize_t first, then six of int (bint is an int), so each
-        # array is aligned for its type.
-        self.frames = calloc(slots, 4 * sizeof(Py_ssize_t) + 6 * sizeof(int))
+        # The per-depth arrays share one block (one allocation per message, not ten):
+        # four of Py_ssize_t first, then six of int (bint is an int), so each array is
+        # aligned for its type.  Not zeroed (that cost more than the rest of this set
+        # up): every entry of a depth is written when an element opens there
+        # (push_name, walk_start, open_element) before anything reads it, and depth 0,
+        # outside the root, is set below.
+        self.frames = malloc(slots * (4 * sizeof(Py_ssize_t) + 6 * sizeof(int)))
         if self.tbuf == NULL or self.qbuf == NULL or self.frames == NULL:
             raise MemoryError()
         self.qoff = <Py_ssize_t*>self.frames
@@ -447,6 +450,9 @@ cdef class _Scanner:
         self.modes = self.start_line + slots
         self.nodes = self.modes + slots
         self.capture = <bint*>(self.nodes + slots)
+        self.qoff[0] = self.qlen[0] = self.lofs[0] = self.text_bytes[0] = 0
+        self.index[0] = self.has_child[0] = self.start_line[0] = 0
+        self.capture[0] = False
         self.modes[0] = M_OUT
         self.nodes[0] = -1
         self.containers = [None] * slots
@@ -1340,7 +1346,6 @@ cdef class _TransferScanner(_Scanner):
         cdef int index = 0
         cdef const unsigned char* local = self.qbuf + self.qoff[d] + self.lofs[d]
         cdef Py_ssize_t n = self.qlen[d] - self.lofs[d]
-        cdef _Leaf group
         container = None
         if parent == M_APPHDR or parent == M_GRP or parent == M_PMT or parent == M_TX \
                 or parent == M_FIELD:
@@ -1354,10 +1359,9 @@ cdef class _TransferScanner(_Scanner):
                 if node >= 0:
                     mode = M_FIELD
                     container = self.containers[d - 1]
-                    group = self.trie.groups[node]
-                    if group is not None:
-                        container = _start_group(container, group)
-                    if attrs is not None and self.trie.attrs[node] is not None:
+                    if self.trie.group_of[node] != NULL:
+                        container = _start_group(container, <_Leaf>self.trie.group_of[node])
+                    if attrs is not None and self.trie.attrs_of[node] != NULL:
                         self.attributes(d, node, attrs, container, line)
         elif parent == M_ROOT:
             if self.is_name(d, "GrpHdr", 6):
@@ -1387,7 +1391,7 @@ cdef class _TransferScanner(_Scanner):
         self.nodes[d] = node
         self.index[d] = index
         self.containers[d] = container
-        self.capture[d] = mode == M_FIELD and self.trie.fields[node] is not None
+        self.capture[d] = mode == M_FIELD and self.trie.leaf_of[node] != NULL
         return 0
 
     cdef int start_tx(self, int d, int line) except -1:
@@ -1438,7 +1442,7 @@ cdef class _TransferScanner(_Scanner):
         cdef _Leaf leaf
         self.check_text(d, line)
         if mode == M_FIELD and self.capture[d]:
-            leaf = self.trie.fields[self.nodes[d]]
+            leaf = <_Leaf>self.trie.leaf_of[self.nodes[d]]
             try:
                 value = _value(leaf.kind, self.tbuf, self.tlen)
             except ValueError as exc:
