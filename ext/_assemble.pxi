@@ -217,7 +217,7 @@ cdef object _build_transfer(object message, object payment, list defaults, _Rec 
     No collected value is None, so None marks an absent field, as a missing key does
     in the Python builder's ``kwargs``.
     """
-    cdef list slots = list(defaults)
+    cdef list slots = defaults[:]  # a copy (list() takes the generic sequence path)
     cdef bint given[64]
     cdef Py_ssize_t i, k
     for k in range(values.norder):

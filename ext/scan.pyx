@@ -40,6 +40,7 @@ from libc.string cimport memchr, memcmp, memcpy
 import codecs
 import re
 
+from iso20022._source import SPENT
 from iso20022.errors import InvalidValueError, LimitExceededError, ParseError
 from iso20022.msgid import ISO_NAMESPACE_PREFIX
 from iso20022.parse._build import MissingFieldError, convert
@@ -416,7 +417,7 @@ cdef class _Scanner:
         self.p = <const unsigned char*>PyBytes_AS_STRING(self.buf)
         self.pos = 0
         self.end = PyBytes_GET_SIZE(self.buf)
-        self.eof = False
+        self.eof = stream is SPENT  # a document given whole: nothing more to read
         self.line = 1
         self.at_start = True
         if self.end >= 3 and memcmp(self.p, b"\xef\xbb\xbf", 3) == 0:
