@@ -1,0 +1,100 @@
+"""``parse(bytes)`` reads a small document whole, without a stream; it must not show.
+
+Documents up to ``_source.WHOLE`` bytes given as ``bytes`` skip the stream the other
+inputs are read through (``open_input``, ``read_head``).  For the same document as
+bytes, as a binary file object and as a path, on both implementations, the records
+are equal and an error has the same type, message, line and element path (the file
+name aside: only a path has one).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import iso20022
+from iso20022 import synth
+from iso20022._source import WHOLE
+from iso20022.errors import LimitExceededError, ParseError, UnsafeXMLError
+from iso20022.limits import Limits
+
+
+def _outcome(source: Any, **kwargs: Any) -> tuple[Any, ...]:
+    try:
+        return ("ok", [t.__class__(**{**_fields(t), "source": None})
+                       for t in iso20022.parse(source, **kwargs)])
+    except ParseError as exc:
+        return ("error", type(exc), exc.message, exc.line, exc.path)
+
+
+def _fields(record: Any) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in record.__dataclass_fields__}
+
+
+def _sources(data: bytes, tmp_path: Path) -> dict[str, Any]:
+    path = tmp_path / "message.xml"
+    path.write_bytes(data)
+    return {"bytes": data, "file object": io.BytesIO(data), "path": path}
+
+
+PACS = synth.pacs008(1, version="pacs.008.001.08", seed=7, envelope=True)
+PAIN = synth.pain001(3, version="pain.001.001.09", seed=2)
+
+DOCUMENTS = {
+    "pacs.008 with AppHdr": PACS,
+    "pain.001": PAIN,
+    "with a BOM": b"\xef\xbb\xbf" + PACS,
+    "latin-1 declared": PAIN.replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"'),
+    "DOCTYPE": PACS.replace(b"<Envelope>", b"<!DOCTYPE x [<!ENTITY a 'b'>]><Envelope>"),
+    "truncated in the AppHdr": PACS[:400],
+    "truncated in the Document": PACS[: len(PACS) // 2],
+    "empty": b"",
+    "whitespace only": b"  \n ",
+    "text after the root": PACS + b"tail",
+    "mismatched end tag": PACS.replace(b"</Dbtr>", b"</Cdtr>", 1),
+}
+
+
+@pytest.mark.parametrize("name", list(DOCUMENTS))
+def test_bytes_file_and_path_give_the_same_outcome(name: str, tmp_path: Path,
+                                                   use_implementation: str) -> None:
+    data = DOCUMENTS[name]
+    assert len(data) <= WHOLE
+    outcomes = {kind: _outcome(source) for kind, source in _sources(data, tmp_path).items()}
+    assert outcomes["bytes"] == outcomes["file object"] == outcomes["path"]
+
+
+def test_the_expected_message_is_checked_on_bytes(tmp_path: Path,
+                                                  use_implementation: str) -> None:
+    outcomes = {kind: _outcome(source, message="pain.001.001.09")
+                for kind, source in _sources(PACS, tmp_path).items()}
+    assert outcomes["bytes"][0] == "error"
+    assert outcomes["bytes"] == outcomes["file object"] == outcomes["path"]
+
+
+def test_the_size_limit_holds_for_bytes(use_implementation: str) -> None:
+    too_small = _outcome(PACS, limits=Limits(max_bytes=len(PACS) - 1))
+    assert too_small[:2] == ("error", LimitExceededError)
+    assert len(_outcome(PACS, limits=Limits(max_bytes=len(PACS)))[1]) == 1
+
+
+def test_bytes_past_one_read_take_the_stream_path(use_implementation: str) -> None:
+    big = synth.pacs008(120, version="pacs.008.001.08", seed=3, envelope=True)
+    assert len(big) > WHOLE
+    assert _outcome(big) == _outcome(io.BytesIO(big))
+    assert len(_outcome(big)[1]) == 120
+
+
+def test_records_of_bytes_name_no_file_and_count_lines(use_implementation: str) -> None:
+    (transfer,) = iso20022.parse(PACS)
+    assert transfer.source.file is None
+    assert transfer.source.line == PACS[: PACS.index(b"<CdtTrfTxInf>")].count(b"\n") + 1
+
+
+def test_an_error_in_bytes_is_raised_while_iterating(use_implementation: str) -> None:
+    transfers = iso20022.parse(DOCUMENTS["DOCTYPE"])  # nothing read yet
+    with pytest.raises(UnsafeXMLError):
+        next(transfers)
