@@ -113,7 +113,8 @@ cdef object _sniff(const unsigned char* p, Py_ssize_t n, bint final, Py_ssize_t 
     cdef list hidden = []
     cdef Py_ssize_t hidden_top = -1  # the depth of hidden's last entry, -1 when empty
     cdef dict current, decls
-    cdef bytes prefix, key, value, namespace
+    cdef bytes prefix, key
+    cdef bytes namespace = None  # read only for a Document or an AppHdr
 
     if n == 0:
         p = <const unsigned char*>b""
