@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ._source import Sniffed, Source, open_input, read_head
+from ._source import WHOLE, Sniffed, Source, open_input, read_head, sniff_whole
 from .errors import UnsupportedMessageError
 from .limits import DEFAULT_LIMITS, Limits
 from .msgid import MessageId
@@ -78,9 +78,13 @@ def detect(source: Source, /, *, limits: Limits = DEFAULT_LIMITS) -> Detected:
 
     Example: ``detect("payments.xml").message_id`` -> ``MessageId('pain', 1, 1, 9)``
     """
-    with open_input(source, limits) as stream:
-        _, sniffed = read_head(stream, limits)
-        message_id = message_id_of(sniffed, stream.name)
+    if type(source) is bytes and len(source) <= WHOLE and len(source) <= limits.max_bytes:
+        sniffed = Sniffed(*sniff_whole(source, limits))  # what parse does: no stream
+        message_id = message_id_of(sniffed)
+    else:
+        with open_input(source, limits) as stream:
+            _, sniffed = read_head(stream, limits)
+            message_id = message_id_of(sniffed, stream.name)
     app_header = (
         MessageId.from_namespace(sniffed.app_header_namespace)
         if sniffed.app_header_namespace
