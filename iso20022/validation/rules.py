@@ -345,36 +345,17 @@ def _generic_screen(o: RuleOptions) -> Screen:
         nonlocal payment_seen, payment_dates_ok
         # The common case inline (an identifier already found good, an amount with
         # exactly its currency's decimals); anything else goes to the helpers.
-        account = t.debtor_account
-        if account is not None:
-            iban = account.iban
-            if iban is not None and iban not in good_ibans and not iban_ok(iban):
-                return False
-        account = t.creditor_account
-        if account is not None:
-            iban = account.iban
-            if iban is not None and iban not in good_ibans and not iban_ok(iban):
-                return False
-        agent = t.debtor_agent
-        if agent is not None:
-            bic = agent.bic
-            if bic is not None and bic not in good_bics and not bic_ok(bic):
-                return False
-        agent = t.creditor_agent
-        if agent is not None:
-            bic = agent.bic
-            if bic is not None and bic not in good_bics and not bic_ok(bic):
-                return False
-        agent = t.instructing_agent
-        if agent is not None:
-            bic = agent.bic
-            if bic is not None and bic not in good_bics and not bic_ok(bic):
-                return False
-        agent = t.instructed_agent
-        if agent is not None:
-            bic = agent.bic
-            if bic is not None and bic not in good_bics and not bic_ok(bic):
-                return False
+        for account in (t.debtor_account, t.creditor_account):
+            if account is not None:
+                iban = account.iban
+                if iban is not None and iban not in good_ibans and not iban_ok(iban):
+                    return False
+        for agent in (t.debtor_agent, t.creditor_agent, t.instructing_agent,
+                      t.instructed_agent):
+            if agent is not None:
+                bic = agent.bic
+                if bic is not None and bic not in good_bics and not bic_ok(bic):
+                    return False
         money = t.amount
         amount = money.amount
         exact = quanta.get(money.currency)
