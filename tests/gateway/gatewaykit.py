@@ -85,6 +85,17 @@ def start(config: Path, keys: dict[str, str], log: Path, *, workers: int = 1,
     return Server(url, keys, log, process, workers)
 
 
+def raw_healthz(conn: socket.socket, host: str) -> bytes:
+    """``GET /healthz`` on an open keep-alive socket; the whole raw answer."""
+    conn.sendall(f"GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    answer = b""
+    while not answer.endswith(b'{"status":"ok"}'):
+        chunk = conn.recv(65536)
+        assert chunk, answer
+        answer += chunk
+    return answer
+
+
 def stop(server: Server) -> None:
     server.process.terminate()
     try:

@@ -12,7 +12,7 @@ import pytest
 
 from iso20022.gateway._http import CoalescingHttpToolsProtocol, _CoalescingTransport
 
-from .gatewaykit import Server
+from .gatewaykit import Server, raw_healthz
 
 
 class _Recorder:
@@ -69,10 +69,5 @@ def test_serve_runs_uvicorn_on_this_protocol(tmp_path: Path,
 def test_a_real_server_answers_through_it(server: Server) -> None:
     host, port = server.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=5) as conn:
-        conn.sendall(f"GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
-        answer = b""
-        while not answer.endswith(b'{"status":"ok"}'):
-            chunk = conn.recv(65536)
-            assert chunk, answer
-            answer += chunk
+        answer = raw_healthz(conn, host)
     assert answer.startswith(b"HTTP/1.1 200 ")

@@ -14,7 +14,7 @@ import pytest
 
 from iso20022.gateway._workers import reuse_port_available
 
-from .gatewaykit import Server, start, stop, write_config
+from .gatewaykit import Server, raw_healthz, start, stop, write_config
 
 pytestmark = pytest.mark.skipif(not reuse_port_available(), reason="no SO_REUSEPORT here")
 
@@ -51,23 +51,13 @@ def _wait_for_workers(server: Server, count: int) -> list[psutil.Process]:
     return found
 
 
-def _healthz(conn: socket.socket, host: str) -> bytes:
-    conn.sendall(f"GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
-    answer = b""
-    while not answer.endswith(b'{"status":"ok"}'):
-        chunk = conn.recv(65536)
-        assert chunk, answer
-        answer += chunk
-    return answer
-
-
 def test_each_worker_listens_on_its_own_socket_and_gets_connections(two: Server) -> None:
     workers = _wait_for_workers(two, 2)
     host, port = two.url.removeprefix("http://").split(":")
     conns = [socket.create_connection((host, int(port)), timeout=10) for _ in range(32)]
     try:
         for conn in conns:
-            assert _healthz(conn, host).startswith(b"HTTP/1.1 200 ")
+            assert raw_healthz(conn, host).startswith(b"HTTP/1.1 200 ")
         held = {w.pid: sum(1 for c in w.net_connections("tcp")
                            if c.status == psutil.CONN_ESTABLISHED and c.laddr.port == int(port))
                 for w in workers}
@@ -87,4 +77,4 @@ def test_a_killed_worker_is_replaced_on_its_socket(two: Server) -> None:
     host, port = two.url.removeprefix("http://").split(":")
     for _ in range(32):  # every connection, whichever socket it hashes to, is answered
         with socket.create_connection((host, int(port)), timeout=10) as conn:
-            assert _healthz(conn, host).startswith(b"HTTP/1.1 200 ")
+            assert raw_healthz(conn, host).startswith(b"HTTP/1.1 200 ")
