@@ -17,6 +17,7 @@ EXTENSIONS = [
     ("iso20022._speedups.sniff", "ext/sniff.pyx"),
     ("iso20022._speedups.scan", "ext/scan.pyx"),
     ("iso20022._speedups.records", "ext/records.pyx"),
+    ("iso20022._speedups.strset", "ext/strset.pyx"),
 ]
 
 

@@ -23,6 +23,7 @@ TWINS: Final = {
     "sniff": "iso20022._sniff_py",
     "records": "iso20022._records_py",
     "scan": "iso20022.parse._scan_py",
+    "strset": "iso20022._strset_py",
 }
 """Every compiled module (``iso20022._speedups.<name>``) and its pure-Python twin."""
 
@@ -55,6 +56,7 @@ def load(name: str, twin: str) -> ModuleType:
 sniff: Final = load("sniff", TWINS["sniff"])
 records: Final = load("records", TWINS["records"])
 scan: Final = load("scan", TWINS["scan"])
+strset: Final = load("strset", TWINS["strset"])
 
 IMPLEMENTATION: Final[str] = "python" if (_REASON or _FAILED) else "compiled"
 FALLBACK_REASON: Final[str | None] = _REASON or ("; ".join(_FAILED) if _FAILED else None)
