@@ -18,6 +18,7 @@ EXTENSIONS = [
     ("iso20022._speedups.scan", "ext/scan.pyx"),
     ("iso20022._speedups.records", "ext/records.pyx"),
     ("iso20022._speedups.strset", "ext/strset.pyx"),
+    ("iso20022._speedups.xsdstream", "ext/xsdstream.pyx"),
 ]
 
 

@@ -24,6 +24,7 @@ TWINS: Final = {
     "records": "iso20022._records_py",
     "scan": "iso20022.parse._scan_py",
     "strset": "iso20022._strset_py",
+    "xsdstream": "iso20022.validation._xsdstream_py",
 }
 """Every compiled module (``iso20022._speedups.<name>``) and its pure-Python twin."""
 
@@ -57,6 +58,7 @@ sniff: Final = load("sniff", TWINS["sniff"])
 records: Final = load("records", TWINS["records"])
 scan: Final = load("scan", TWINS["scan"])
 strset: Final = load("strset", TWINS["strset"])
+xsdstream: Final = load("xsdstream", TWINS["xsdstream"])
 
 IMPLEMENTATION: Final[str] = "python" if (_REASON or _FAILED) else "compiled"
 FALLBACK_REASON: Final[str | None] = _REASON or ("; ".join(_FAILED) if _FAILED else None)

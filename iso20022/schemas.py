@@ -44,13 +44,17 @@ import importlib.resources
 import os
 import re
 import stat
+import typing
+from collections.abc import Callable
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
 from lxml import etree
 
 from .errors import SchemaError, SchemaIntegrityError, SchemaNotFoundError
 from .msgid import MessageId
+
+T = TypeVar("T")
 
 __all__ = [
     "BUNDLED_DIR",
@@ -334,6 +338,37 @@ def _compiled(mid: str, path: str, sha: str) -> etree.XMLSchema:
         return etree.XMLSchema(root)
     except etree.LxmlError as exc:
         raise SchemaError(f"{path}: does not compile as an XML Schema: {exc}") from exc
+
+
+_BY_COMPILER: dict[tuple[str, str, str, object], object] = {}
+
+
+def compiled_with(message_id: MessageId | str, compile: Callable[[bytes], T]) -> T:
+    """The XSD of a message compiled by ``compile`` from its verified bytes, once per process.
+
+    For a second validator over the same files (the streaming one of
+    :mod:`iso20022.validation.xsd`): the file is the one :func:`load_schema`
+    compiles, its bytes checked against the same sha256, and the lxml
+    compilation's checks run first, so a schema refused there is refused here
+    with the same error.  Cached per (id, path, sha256, ``compile``).
+    """
+    mid, path, sha = _locate(message_id)
+    key = (mid, str(path), sha, compile)
+    found = _BY_COMPILER.get(key)
+    if found is None:
+        _compiled(mid, str(path), sha)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise SchemaError(f"{path}: cannot read schema: {exc}") from exc
+        if _sha256(data) != sha:
+            raise SchemaIntegrityError(f"{path}: changed while being loaded")
+        try:
+            found = compile(data)
+        except ValueError as exc:
+            raise SchemaError(f"{path}: {exc}") from exc
+        _BY_COMPILER[key] = found
+    return typing.cast(T, found)
 
 
 def available() -> dict[str, Path]:

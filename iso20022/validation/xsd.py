@@ -1,13 +1,14 @@
 """XSD validation with libxml2 (lxml), streaming, reporting the first error exactly.
 
-A plain document (root ``Document``) is validated in one streaming pass:
-``lxml.etree.iterparse(..., schema=...)`` with what has closed dropped from
-the tree between reads, so memory stays constant whatever the file size.  The
-pass stops at the first schema error.  An input that can be read again
-(bytes, a path) is first validated by a pass that asks lxml for no element
-event at all (:func:`_valid_quickly`); only when it finds something does the
-pass that reports (repeating blocks ``PmtInf``, ``CdtTrfTxInf``, ... cleared
-as they close) read the input again, so what is reported is the same either way.
+A plain document (root ``Document``) is validated in one streaming pass.
+An input that can be read again (bytes, a path) is first checked by the
+quick pass (``_impl.xsdstream``: libxml2's validator on the parser's events,
+nothing built; its twin is lxml's ``iterparse(..., schema=...)``), which only
+says valid or not; only when it finds something does the pass that reports
+(``iterparse`` with the repeating blocks ``PmtInf``, ``CdtTrfTxInf``, ...
+cleared as they close, so memory stays constant whatever the file size) read
+the input again, so what is reported is the same either way.  The pass stops
+at the first schema error.
 
 libxml2 validating a stream gives neither a line nor an element path for an
 error (lxml reports line 0), so an invalid file is read a second time up to
@@ -42,12 +43,13 @@ from typing import Any
 
 from lxml import etree
 
+from .. import _impl
 from .._source import CHUNK, Input, Sniffed, Source, open_input, read_head
 from ..catalog import message_id_of
 from ..errors import SchemaError, UnsupportedMessageError
 from ..limits import DEFAULT_LIMITS, Limits
 from ..msgid import MessageId
-from ..schemas import load_schema
+from ..schemas import compiled_with, load_schema
 from .verdict import Issue
 
 __all__ = ["ENVELOPE_MAX_BYTES", "SchemaCheck", "validate_xsd"]
@@ -121,7 +123,8 @@ def check_xsd(
                 return SchemaCheck(found, _validate_envelope(stream, head, sniffed, schema,
                                                              app_header))
             try:
-                located = _stream(source, stream, head, sniffed.offset, schema, limits)
+                located = _stream(source, stream, head, sniffed.offset, schema,
+                                  requested or found, limits)
             except _NotWellFormed as exc:
                 return SchemaCheck(found, Issue(code="FF01", rule="xml", text=exc.message,
                                                 line=exc.line, column=exc.column))
@@ -200,116 +203,22 @@ def _prune(element: Any) -> None:
 
 
 def _stream(source: Source, stream: Input, head: bytes, offset: int, schema: etree.XMLSchema,
-            limits: Limits) -> tuple[str, int, int | None] | None:
+            message: MessageId, limits: Limits) -> tuple[str, int, int | None] | None:
     """One pass; None when valid, else (libxml2 message, bytes read, line if libxml2 knew).
 
     An input that can be read again (bytes, a path) gets the cheaper pass first
-    (:func:`_valid_quickly`); when that finds anything, the input is read again
+    (``_impl.xsdstream.valid``); when that finds anything, the input is read again
     by the pass that reports it (:func:`_stream_blocks`), so what is reported
     does not depend on which pass ran.
     """
     if not isinstance(source, bytes | bytearray | memoryview | str | os.PathLike):
         return _stream_blocks(stream, head, schema)
-    if _valid_quickly(stream, head, offset, schema):
+    quick = _impl.xsdstream
+    if quick.valid(compiled_with(message, quick.Schema), head, offset, stream):
         return None
     with open_input(source, limits) as again:
         head, _ = read_head(again, limits)
         return _stream_blocks(again, head, schema)
-
-
-# A processing instruction fed to lxml just before the Document start tag (a
-# prolog PI changes neither well-formedness nor validity, nor any line).  It is
-# the one event the quick pass asks for: from it the tree is reachable, to drop
-# what has closed, while lxml calls back into Python for no element at all.
-# (An event per closing block, as in _stream_blocks, makes lxml take the GIL
-# for every end tag: a fifth of the pass.)
-_MARK = b"<?iso20022-prune?>"
-
-
-class _MarkedReader:
-    """Feeds lxml the head with :data:`_MARK` in it, then the rest; prunes between reads.
-
-    Raises :class:`_Stop` at the first schema error, and at the first comment,
-    processing instruction or CDATA section in the Document (see
-    :func:`_valid_quickly`).
-    """
-
-    def __init__(self, stream: Input, head: bytes, offset: int) -> None:
-        self.stream = stream
-        self.pending = head[:offset] + _MARK + head[offset:]
-        self.last = _markup_free(b"", head[offset:])  # the last byte fed
-        self.mark: Any = None  # the first processing instruction lxml reported
-        self.root: Any = None
-        self.context: Any = None  # the iterparse context, once it exists
-
-    def read(self, size: int = CHUNK) -> bytes:
-        if self.context is not None and _schema_errors(self.context.error_log):
-            raise _Stop
-        if self.pending:
-            chunk, self.pending = self.pending, b""
-            return chunk
-        if self.root is None and self.mark is not None:
-            self.root = self.mark.getroottree().getroot()
-        if self.root is not None:
-            _drop_closed(self.root)
-        chunk = self.stream.read(CHUNK)
-        self.last = _markup_free(self.last, chunk)
-        return chunk
-
-
-def _markup_free(last: bytes, chunk: bytes) -> bytes:
-    """The last byte of ``chunk``; raises :class:`_Stop` when it holds ``<!`` or ``<?``.
-
-    In a Document (no DOCTYPE: refused before), those only open a comment, a
-    CDATA section or a processing instruction.  ``last`` is the byte before
-    ``chunk``, for a ``<`` at the end of the previous one.
-    """
-    if b"<!" in chunk or b"<?" in chunk or (last == b"<" and chunk[:1] in (b"!", b"?")):
-        raise _Stop
-    return chunk[-1:] or last
-
-
-def _drop_closed(root: Any) -> None:
-    """Delete every element that has closed: all but the last child, down the last children.
-
-    Between two reads the open elements are the chain of last children from the
-    root, so this keeps them (and a few closed ones) and nothing else: the tree
-    holds at most what one read added.
-    """
-    node = root
-    while len(node):
-        if len(node) > 1:
-            del node[:-1]
-        node = node[-1]
-
-
-def _valid_quickly(stream: Input, head: bytes, offset: int, schema: etree.XMLSchema) -> bool:
-    """True when the document is well-formed and schema-valid; False when it cannot say so.
-
-    False at the first error, and for a Document holding a comment, a
-    processing instruction or a CDATA section.  Without those, the blank text
-    libxml2 leaves out of the tree (``remove_blank_text``: fewer nodes to build
-    and free, a sixth of the pass) is whitespace between elements, where the
-    schema allows it whatever the content model; next to a comment or CDATA
-    section inside a simple-content element it is part of the value, and
-    leaving it out can change the verdict.
-    """
-    try:
-        reader = _MarkedReader(stream, head, offset)
-    except _Stop:
-        return False
-    context = etree.iterparse(
-        reader, events=("pi",), schema=schema,
-        no_network=True, load_dtd=False, huge_tree=False, remove_blank_text=True,
-    )
-    reader.context = context
-    try:
-        for _, element in context:
-            if reader.mark is None:
-                reader.mark = element
-    except (_Stop, etree.XMLSyntaxError):
-        return False
-    return not _schema_errors(context.error_log)
 
 
 def _stream_blocks(stream: Input, head: bytes,
