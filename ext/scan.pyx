@@ -31,6 +31,7 @@ Why it is written this way:
   the errors of ``_build``.
 """
 
+cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.unicode cimport PyUnicode_AsUTF8String, PyUnicode_DecodeUTF8
 from libc.stdlib cimport free, malloc, realloc
@@ -208,12 +209,27 @@ cdef inline bint _is_ws(unsigned char c) noexcept nogil:
 
 
 cdef inline bint _same(const unsigned char* a, const unsigned char* b, Py_ssize_t n) noexcept nogil:
-    """``memcmp(a, b, n) == 0`` for the short names of tags, without a call."""
-    cdef Py_ssize_t i
-    for i in range(n):
-        if a[i] != b[i]:
+    """``memcmp(a, b, n) == 0`` for the short names of tags, without a call.
+
+    Eight bytes at a time, the last (overlapping) word covering the tail; names
+    shorter than eight bytes byte by byte.
+    """
+    cdef Py_ssize_t i = 0
+    cdef uint64_t x, y
+    if n < 8:
+        for i in range(n):
+            if a[i] != b[i]:
+                return False
+        return True
+    while i + 8 < n:
+        memcpy(&x, a + i, 8)
+        memcpy(&y, b + i, 8)
+        if x != y:
             return False
-    return True
+        i += 8
+    memcpy(&x, a + n - 8, 8)
+    memcpy(&y, b + n - 8, 8)
+    return x == y
 
 
 # ASCII bytes that may start (1) or continue (1 or 2) an XML name; 0 for the rest and
@@ -476,11 +492,13 @@ cdef class _Scanner:
 
     # -- errors -----------------------------------------------------------------------------
 
+    @cython.final
     cdef str local_name(self, int d):
         """The local name of the open element at depth ``d`` (validated UTF-8)."""
         return PyUnicode_DecodeUTF8(<const char*>self.qbuf + self.qoff[d] + self.lofs[d],
                                     self.qlen[d] - self.lofs[d], NULL)
 
+    @cython.final
     cdef object path_to(self, int upto, object extra):
         """The element path of depths 1..``upto``, then ``extra``; None when empty.
 
@@ -498,15 +516,18 @@ cdef class _Scanner:
             return None
         return "/" + "/".join(parts)
 
+    @cython.final
     cdef object error(self, cls, str message, object line, object code=None):
         return cls(message, file=self.file, line=line, path=self.path_to(self.depth, None),
                    code=code)
 
+    @cython.final
     cdef object error_at(self, cls, str message, object line, int upto, object extra,
                          object code=None):
         return cls(message, file=self.file, line=line, path=self.path_to(upto, extra),
                    code=code)
 
+    @cython.final
     cdef object syntax(self, str message, Py_ssize_t at):
         """A well-formedness error at byte ``at`` of the window."""
         cdef int line = self.line
@@ -519,6 +540,7 @@ cdef class _Scanner:
 
     # -- input ------------------------------------------------------------------------------
 
+    @cython.final
     cdef bint more(self) except -1:
         """Append the next chunk to the window; False at end of input."""
         if self.eof:
@@ -537,6 +559,7 @@ cdef class _Scanner:
         self.pos = 0
         return True
 
+    @cython.final
     cdef Py_ssize_t find(self, Py_ssize_t start, const char* needle, Py_ssize_t n) except -2:
         """Index of ``needle`` at or after ``start``, reading more as needed; -1 at EOF."""
         cdef Py_ssize_t i, offset
@@ -560,6 +583,7 @@ cdef class _Scanner:
                 return -1
             start = self.pos + offset
 
+    @cython.final
     cdef Py_ssize_t ensure(self, Py_ssize_t index) except -2:
         """Make ``p[index]`` readable, reading more as needed; its (rebased) index or -1."""
         cdef Py_ssize_t offset
@@ -570,6 +594,7 @@ cdef class _Scanner:
             index = self.pos + offset
         return index
 
+    @cython.final
     cdef Py_ssize_t tag_end(self, Py_ssize_t start) except -2:
         """Index of the '>' closing a start tag (quotes respected); -1 at EOF."""
         cdef Py_ssize_t i, offset
@@ -596,6 +621,7 @@ cdef class _Scanner:
 
     # -- text -------------------------------------------------------------------------------
 
+    @cython.final
     cdef inline int tgrow(self, Py_ssize_t extra) except -1:
         cdef Py_ssize_t want
         cdef unsigned char* grown
@@ -608,11 +634,13 @@ cdef class _Scanner:
             self.tcap = want
         return 0
 
+    @cython.final
     cdef inline void tput(self, unsigned char c) noexcept:
         """Append one byte; the caller reserved room with ``tgrow``."""
         self.tbuf[self.tlen] = c
         self.tlen += 1
 
+    @cython.final
     cdef Py_ssize_t reference(self, Py_ssize_t i, Py_ssize_t b, unsigned int* cp) except -1:
         """Decode ``&...;`` at ``p[i]`` (before ``b``); store the code point; return its length."""
         cdef Py_ssize_t j = i + 1
@@ -667,6 +695,7 @@ cdef class _Scanner:
                               "(only the five predefined entities exist without a DTD)", i)
         return semi + 1 - i
 
+    @cython.final
     cdef Py_ssize_t chars(self, Py_ssize_t a, Py_ssize_t b, int how, bint capture) except -1:
         """Check and decode ``p[a:b]``; append to the text buffer when ``capture``.
 
@@ -756,6 +785,7 @@ cdef class _Scanner:
             i += k
         return n
 
+    @cython.final
     cdef inline void count_lines(self, Py_ssize_t a, Py_ssize_t b) noexcept:
         cdef const unsigned char* q = self.p + a
         cdef const unsigned char* stop = self.p + b
@@ -766,6 +796,7 @@ cdef class _Scanner:
             self.line += 1
             q += 1
 
+    @cython.final
     cdef int plain_text(self, Py_ssize_t a, Py_ssize_t b, int lines) except -1:
         """``text`` for plain bytes (see _PLAIN) inside the root: they pass unchanged.
 
@@ -785,6 +816,7 @@ cdef class _Scanner:
             self.line += lines
         return 0
 
+    @cython.final
     cdef int text(self, Py_ssize_t a, Py_ssize_t b) except -1:
         """Character data between markup, at the current depth."""
         cdef int d = self.depth
@@ -814,6 +846,7 @@ cdef class _Scanner:
 
     # -- markup -----------------------------------------------------------------------------
 
+    @cython.final
     cdef Py_ssize_t name_end(self, Py_ssize_t i, Py_ssize_t b) except -1:
         """End of the XML name at ``p[i]``; error when there is none."""
         cdef unsigned int u
@@ -835,6 +868,7 @@ cdef class _Scanner:
             raise self.syntax("invalid name", i)
         return i
 
+    @cython.final
     cdef int run(self) except -1:
         """Scan until at least one transfer is ready (0) or the input has ended (1)."""
         cdef Py_ssize_t i, j, k, close
@@ -883,6 +917,7 @@ cdef class _Scanner:
             self.at_start = False
         return 0
 
+    @cython.final
     cdef int processing_instruction(self) except -1:
         cdef Py_ssize_t i = self.pos, close, j, k
         close = self.find(i + 2, b"?>", 2)
@@ -906,6 +941,7 @@ cdef class _Scanner:
         self.pos = close + 2
         return 0
 
+    @cython.final
     cdef int declaration_xml(self, Py_ssize_t j, Py_ssize_t close) except -1:
         """The XML declaration: version required; a non-UTF-8 encoding is transcoded."""
         body = PyBytes_FromStringAndSize(<const char*>self.p + j, close - j)
@@ -941,6 +977,7 @@ cdef class _Scanner:
         self.eof = False
         return 0
 
+    @cython.final
     cdef int declaration(self) except -1:
         cdef Py_ssize_t i, close, after
         while self.end - self.pos < 9 and self.more():
@@ -974,6 +1011,7 @@ cdef class _Scanner:
             return 0
         raise self.syntax("markup declaration (DOCTYPE, ENTITY, ...) is not allowed here", i)
 
+    @cython.final
     cdef int cdata(self, Py_ssize_t a, Py_ssize_t b) except -1:
         cdef int d = self.depth
         cdef Py_ssize_t n
@@ -984,6 +1022,7 @@ cdef class _Scanner:
             self.text_bytes[d] += n
         return 0
 
+    @cython.final
     cdef int end_tag(self) except -1:
         cdef Py_ssize_t i = self.pos, j, k, close, qa, qn
         cdef bint plain = False
@@ -1035,22 +1074,36 @@ cdef class _Scanner:
         self.close_element()
         return 0
 
+    @cython.final
     cdef int start_tag(self) except -1:
         cdef Py_ssize_t i = self.pos, j, k, close, a, v, q, stop, mark
+        cdef Py_ssize_t first = -1, last = -1, scanned = -1
         cdef bint empty, plain
-        cdef unsigned char quote
+        cdef unsigned char quote, c
         cdef const unsigned char* hit
         if self.root_closed:
             raise self.syntax("extra content at the end of the document", i)
         # Most start tags are an ASCII name and '>' (or '/>') inside the window: read
         # them in one pass; anything else (attributes, other names, a tag not yet
-        # complete in the window) takes the general path.
+        # complete in the window) takes the general path.  The pass notes the name's
+        # first and last colon (offsets in the name, stable if the window moves), so
+        # open_element does not read the name again for them.
         close = -1
         j = i + 1
         if j < self.end and _ascii_name_start(self.p[j]):
+            if self.p[j] == 0x3A:
+                first = last = 0
             j += 1
-            while j < self.end and _ascii_name_char(self.p[j]):
+            while j < self.end:
+                c = self.p[j]
+                if not _ascii_name_char(c):
+                    break
+                if c == 0x3A:
+                    if first < 0:
+                        first = j - i - 1
+                    last = j - i - 1
                 j += 1
+            scanned = j - i
             if j < self.end and self.p[j] == 0x3E:
                 close = j
             elif j + 1 < self.end and self.p[j] == 0x2F and self.p[j + 1] == 0x3E:
@@ -1064,6 +1117,8 @@ cdef class _Scanner:
             if self.p[close] == 0x3C:
                 raise self.syntax("'<' inside a start tag", close)
             j = self.name_end(i + 1, close)
+            if j - i != scanned:
+                first = -2  # a longer (non-ASCII) name: open_element finds its colons
         empty = self.p[close - 1] == 0x2F
         stop = close - 1 if empty else close
         attrs = None
@@ -1110,13 +1165,14 @@ cdef class _Scanner:
             self.count_lines(i, close + 1)
         self.pos = close + 1
         # The name is still in the window: nothing above reads more input.
-        self.open_element(i + 1, j - i - 1, attrs, self.line, i)
+        self.open_element(i + 1, j - i - 1, first, last, attrs, self.line, i)
         if empty:
             self.close_element()
         return 0
 
     # -- namespaces and the element stack ------------------------------------------------------
 
+    @cython.final
     cdef object resolve(self, bytes prefix):
         cdef Py_ssize_t n = len(self.ns) - 1
         while n >= 0:
@@ -1126,6 +1182,7 @@ cdef class _Scanner:
             n -= 1
         return None
 
+    @cython.final
     cdef int push_name(self, int d, Py_ssize_t qa, Py_ssize_t qn) except -1:
         """Copy the qname ``p[qa:qa+qn]`` onto the arena at depth ``d``."""
         cdef Py_ssize_t start = self.qoff[d - 1] + self.qlen[d - 1] if d > 1 else 0
@@ -1144,19 +1201,24 @@ cdef class _Scanner:
         self.index[d] = 0
         return 0
 
-    cdef int open_element(self, Py_ssize_t qa, Py_ssize_t qn, list attrs, int line,
-                          Py_ssize_t at) except -1:
+    @cython.final
+    cdef int open_element(self, Py_ssize_t qa, Py_ssize_t qn, Py_ssize_t first,
+                          Py_ssize_t last, list attrs, int line, Py_ssize_t at) except -1:
+        """The element named ``p[qa:qa+qn]`` opens; ``first`` / ``last``: the offsets of
+        the first and last ':' in the name (-1: none), or ``first == -2``: not known yet."""
         cdef int d = self.depth + 1
-        cdef Py_ssize_t first = -1, last = -1, i, colon
+        cdef Py_ssize_t i, colon
         cdef int kind
         cdef int parent = self.modes[self.depth]
         # The name goes onto the arena first (error paths spell it); depth follows below.
         self.push_name(d, qa, qn)
-        for i in range(qn):
-            if self.qbuf[self.qoff[d] + i] == 0x3A:
-                if first < 0:
-                    first = i
-                last = i
+        if first == -2:
+            first = last = -1
+            for i in range(qn):
+                if self.qbuf[self.qoff[d] + i] == 0x3A:
+                    if first < 0:
+                        first = i
+                    last = i
         self.lofs[d] = last + 1
         if self.depth >= self.max_depth:
             raise self.error_at(LimitExceededError,
@@ -1215,6 +1277,7 @@ cdef class _Scanner:
             self.tlen = 0
         return 0
 
+    @cython.final
     cdef int close_element(self) except -1:
         cdef int d = self.depth
         cdef Py_ssize_t n
@@ -1248,11 +1311,13 @@ cdef class _Scanner:
         """The input ended after the root element closed."""
         raise NotImplementedError
 
+    @cython.final
     cdef inline bint is_name(self, int d, const char* name, Py_ssize_t n):
         """Whether the local name at depth ``d`` is ``name[:n]``."""
         return (self.qlen[d] - self.lofs[d] == n
                 and memcmp(self.qbuf + self.qoff[d] + self.lofs[d], name, n) == 0)
 
+    @cython.final
     cdef int outer_mode(self, int d, int parent, bytes uri, int line) except -1:
         """The mode of an element below M_OUT or M_DOC: the Document, its root, an AppHdr.
 
@@ -1274,6 +1339,7 @@ cdef class _Scanner:
             return M_APPHDR
         return M_OUT
 
+    @cython.final
     cdef inline int check_text(self, int d, int line) except -1:
         if self.text_bytes[d] > self.max_text:
             raise self.error(LimitExceededError, f"text longer than {self.max_text} bytes", line)
@@ -1395,6 +1461,7 @@ cdef class _TransferScanner(_Scanner):
         self.capture[d] = mode == M_FIELD and self.trie.leaf_of[node] != NULL
         return 0
 
+    @cython.final
     cdef int start_tx(self, int d, int line) except -1:
         """Open a transaction at depth ``d``; its position in the scope."""
         if self.message is None:
@@ -1411,6 +1478,7 @@ cdef class _TransferScanner(_Scanner):
         self.tx_line = line
         return self.tx_in_parent
 
+    @cython.final
     cdef int attributes(self, int d, int node, list attrs, _Rec container, int line) except -1:
         cdef dict wanted = self.trie.attrs[node]
         cdef _Leaf leaf
@@ -1433,6 +1501,7 @@ cdef class _TransferScanner(_Scanner):
             _put(container, leaf, converted, False)
         return 0
 
+    @cython.final
     cdef object missing(self, exc, trie, line, int upto):
         where = iso_path_of(trie, exc.field)
         what = f"element {where}" if where else f"{exc.record}.{exc.field}"
@@ -1459,6 +1528,7 @@ cdef class _TransferScanner(_Scanner):
         self.containers[d] = None
         return 0
 
+    @cython.final
     cdef int finish_group(self, int d, int line) except -1:
         try:
             self.message = _message_of(self.message_type, self.group_values, self.app_header)
@@ -1471,6 +1541,7 @@ cdef class _TransferScanner(_Scanner):
             self.defaults = self.group_defaults
         return 0
 
+    @cython.final
     cdef object finish_tx(self, int d):
         source = _source(self.file, self.tx_index, self.tx_line)
         try:
