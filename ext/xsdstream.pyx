@@ -109,8 +109,8 @@ cdef class Schema:
         with nogil:
             self.schema = _parse(parser)
             _free_parser(parser)
-        if self.schema == NULL or errors:
-            raise ValueError(f"libxml2 could not compile the schema ({errors} errors)")
+        if self.schema == NULL:  # (warnings are counted too, and do not stop a schema)
+            raise ValueError(f"libxml2 could not compile the schema ({errors} messages)")
 
     def __dealloc__(self):
         if self.schema != NULL:
