@@ -309,12 +309,7 @@ def load_schema(message_id: MessageId | str) -> etree.XMLSchema:
 def _compiled(mid: str, path: str, sha: str) -> etree.XMLSchema:
     # Runs once per (id, path, sha). The file is read again here, so the bytes
     # compiled are checked against the sha256 that keys the cache entry.
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise SchemaError(f"{path}: cannot read schema: {exc}") from exc
-    if _sha256(data) != sha:
-        raise SchemaIntegrityError(f"{path}: changed while being loaded")
+    data = _read_verified(path, sha)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
         root: etree._Element = etree.fromstring(data, parser, base_url=path)
@@ -340,7 +335,15 @@ def _compiled(mid: str, path: str, sha: str) -> etree.XMLSchema:
         raise SchemaError(f"{path}: does not compile as an XML Schema: {exc}") from exc
 
 
-_BY_COMPILER: dict[tuple[str, str, str, object], object] = {}
+def _read_verified(path: str, sha: str) -> bytes:
+    """The bytes of the schema file at ``path``, which must still have sha256 ``sha``."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise SchemaError(f"{path}: cannot read schema: {exc}") from exc
+    if _sha256(data) != sha:
+        raise SchemaIntegrityError(f"{path}: changed while being loaded")
+    return data
 
 
 def compiled_with(message_id: MessageId | str, compile: Callable[[bytes], T]) -> T:
@@ -353,22 +356,17 @@ def compiled_with(message_id: MessageId | str, compile: Callable[[bytes], T]) ->
     with the same error.  Cached per (id, path, sha256, ``compile``).
     """
     mid, path, sha = _locate(message_id)
-    key = (mid, str(path), sha, compile)
-    found = _BY_COMPILER.get(key)
-    if found is None:
-        _compiled(mid, str(path), sha)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise SchemaError(f"{path}: cannot read schema: {exc}") from exc
-        if _sha256(data) != sha:
-            raise SchemaIntegrityError(f"{path}: changed while being loaded")
-        try:
-            found = compile(data)
-        except ValueError as exc:
-            raise SchemaError(f"{path}: {exc}") from exc
-        _BY_COMPILER[key] = found
-    return typing.cast(T, found)
+    return typing.cast(T, _compiled_with(mid, str(path), sha, compile))
+
+
+@functools.cache
+def _compiled_with(mid: str, path: str, sha: str, compile: Callable[[bytes], object]) -> object:
+    _compiled(mid, path, sha)
+    data = _read_verified(path, sha)
+    try:
+        return compile(data)
+    except ValueError as exc:
+        raise SchemaError(f"{path}: {exc}") from exc
 
 
 def available() -> dict[str, Path]:

@@ -22,6 +22,7 @@ from typing import Any
 from lxml import etree
 
 from .._source import CHUNK, Input
+from .xsd import _schema_errors, _Stop
 
 __all__ = ["Schema", "valid"]
 
@@ -37,14 +38,6 @@ class Schema:
             self.xmlschema = etree.XMLSchema(etree.fromstring(data, parser))
         except etree.LxmlError as exc:
             raise ValueError(f"lxml could not compile the schema: {exc}") from exc
-
-
-class _Stop(Exception):
-    """Raised inside the reader to end the pass early."""
-
-
-def _schema_errors(log: Any) -> list[Any]:
-    return [e for e in log if e.level >= etree.ErrorLevels.ERROR]
 
 
 # A processing instruction fed to lxml just before the Document start tag (a
