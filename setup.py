@@ -19,6 +19,7 @@ EXTENSIONS = [
     ("iso20022._speedups.records", "ext/records.pyx"),
     ("iso20022._speedups.strset", "ext/strset.pyx"),
     ("iso20022._speedups.xsdstream", "ext/xsdstream.pyx"),
+    ("iso20022._speedups.screen", "ext/screen.pyx"),
 ]
 
 

@@ -25,6 +25,7 @@ TWINS: Final = {
     "scan": "iso20022.parse._scan_py",
     "strset": "iso20022._strset_py",
     "xsdstream": "iso20022.validation._xsdstream_py",
+    "screen": "iso20022.validation._screen_py",
 }
 """Every compiled module (``iso20022._speedups.<name>``) and its pure-Python twin."""
 
@@ -59,6 +60,7 @@ records: Final = load("records", TWINS["records"])
 scan: Final = load("scan", TWINS["scan"])
 strset: Final = load("strset", TWINS["strset"])
 xsdstream: Final = load("xsdstream", TWINS["xsdstream"])
+screen: Final = load("screen", TWINS["screen"])
 
 IMPLEMENTATION: Final[str] = "python" if (_REASON or _FAILED) else "compiled"
 FALLBACK_REASON: Final[str | None] = _REASON or ("; ".join(_FAILED) if _FAILED else None)

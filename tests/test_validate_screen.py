@@ -4,7 +4,9 @@ The engine runs the transaction checks only on transfers the screen does not
 pass (:func:`iso20022.validation.rules.screen`), so a screen that passed a
 transfer a check would report would lose that issue.  Held here on transfers
 varied field by field (hypothesis) and on whole documents, against the checks
-themselves and against the engine run without a screen.
+themselves and against the engine run without a screen, on both
+implementations of the screen (``iso20022._speedups.screen`` and its twin
+``iso20022.validation._screen_py``), which must also give the same answers.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from iso20022 import synth
+from iso20022 import _impl, synth
 from iso20022.parse import parse
 from iso20022.records import Account, Agent, Charge, Money, Transfer
 from iso20022.validation import RULE_SETS, RULES, RuleOptions, engine, validate
 from iso20022.validation.rules import screen
+
+from support import COMPILED_DISABLED
 
 _BASE = list(parse(synth.pain001(20, seed=5, n_pmtinf=2)))
 _PACS = list(parse(synth.pacs008(3, seed=6)))
@@ -90,9 +94,11 @@ def _transfers(draw: st.DrawFn) -> Transfer:
 @settings(max_examples=300, deadline=None)
 @given(transfers=st.lists(_transfers(), min_size=1, max_size=6), options=_OPTIONS)
 def test_a_transfer_the_screen_passes_breaks_no_screened_rule(
-        rules: str, transfers: list[Transfer], options: RuleOptions) -> None:
+        implementation: str, rules: str, transfers: list[Transfer],
+        options: RuleOptions) -> None:
     names = [n for n in RULE_SETS[rules] if RULES[n].check is not None]
-    passes, screened = screen(names, options)
+    with _impl.using(implementation):
+        passes, screened = screen(names, options)
     assert passes is not None and screened <= set(names)
     for t in transfers:  # one screen for several: what it remembers must not leak
         if passes(t):
@@ -102,7 +108,7 @@ def test_a_transfer_the_screen_passes_breaks_no_screened_rule(
                 assert list(check(t, options)) == [], (name, t)
 
 
-def test_the_screen_passes_clean_transfers() -> None:
+def test_the_screen_passes_clean_transfers(use_implementation: str) -> None:
     """Without this the engine would be right but slow: every transfer through every check."""
     names = [n for n in RULE_SETS["generic"] if RULES[n].check is not None]
     passes, screened = screen(names, RuleOptions(max_days_back=10**4, max_days_ahead=10**4))
@@ -151,7 +157,8 @@ _DOCUMENTS = (_mutants(synth.pain001(40, seed=9, n_pmtinf=3), 12, 1)
                 max_amounts={"EUR": Decimal("5000")}, max_amount=Decimal("20000")),
     RuleOptions(max_days_back=10**5, max_days_ahead=10**5),
 ], ids=["default", "tight", "wide"])
-def test_the_verdict_is_the_one_without_a_screen(monkeypatch: pytest.MonkeyPatch, rules: str,
+def test_the_verdict_is_the_one_without_a_screen(use_implementation: str,
+                                                 monkeypatch: pytest.MonkeyPatch, rules: str,
                                                  options: RuleOptions) -> None:
     screened = [validate(d, rules=rules, options=options).as_dict() for d in _DOCUMENTS]
     monkeypatch.setattr(engine, "screen", lambda names, options: (None, frozenset()))
@@ -160,10 +167,47 @@ def test_the_verdict_is_the_one_without_a_screen(monkeypatch: pytest.MonkeyPatch
     assert any(v["transactions"] for v in screened)  # the documents do break rules
 
 
-def test_dates_past_the_calendar_are_left_to_the_rule() -> None:
+def test_dates_past_the_calendar_are_left_to_the_rule(use_implementation: str) -> None:
     t = replace(_BASE[0], interbank_settlement_date=date.max - timedelta(days=1))
     options = RuleOptions(today=date(2024, 1, 1), max_days_ahead=10**9)
     passes, _ = screen(RULE_SETS["generic"], options)
     assert passes is not None
     assert not passes(t)  # the window overflows the calendar: not screened...
     assert list(RULES["dates"].check(t, options)) == []  # type: ignore[misc]  # ...and fine
+
+
+def test_the_selected_screen_is_the_one_that_runs(use_implementation: str) -> None:
+    passes, _ = screen(RULE_SETS["generic"], RuleOptions())
+    expected = {"compiled": "iso20022._speedups.screen",
+                "python": "iso20022.validation._screen_py"}[use_implementation]
+    assert _impl.screen.__name__ == expected
+    assert type(passes).__module__ == expected or passes.__module__ == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(transfers=st.lists(_transfers(), min_size=1, max_size=8), options=_OPTIONS)
+def test_both_screens_give_the_same_answers(transfers: list[Transfer],
+                                            options: RuleOptions) -> None:
+    """The compiled screen decides as its twin does, transfer after transfer of one run."""
+    if COMPILED_DISABLED:
+        pytest.skip("compiled implementation disabled by ISO20022_NO_EXTENSIONS")
+    answers = {}
+    for which in ("compiled", "python"):
+        with _impl.using(which):
+            passes, _ = screen(RULE_SETS["generic"], options)
+            answers[which] = [passes(t) for t in transfers]
+    assert answers["compiled"] == answers["python"]
+
+
+@pytest.mark.parametrize("uetr", [
+    "bad39548-2d83-43f3-bf7f-e661533022db", "bad39548-2d83-43f3-8f7f-e661533022db",
+    "bad39548-2d83-43f3-cf7f-e661533022db", "bad39548-2d83-33f3-bf7f-e661533022db",
+    "bad39548-2d83-43f3-bf7f-e661533022dB", "bad39548-2d83-43f3-bf7f-e661533022d",
+    "bad39548-2d83-43f3-bf7f-e661533022dbb", "bad39548x2d83-43f3-bf7f-e661533022db",
+    "bad39548-2d83-43f3-bf7f-e661533022d\u0660", "", "\u00e9ad39548-2d83-43f3-bf7f-e661533022db",
+    "bad39548-2d83-43f3-bf7f-e661533022dg"])
+def test_uetr_forms_agree_with_the_rule(use_implementation: str, uetr: str) -> None:
+    t = replace(_PACS[0], uetr=uetr)
+    passes, _ = screen(RULE_SETS["generic"], RuleOptions(max_days_back=10**4,
+                                                         max_days_ahead=10**4))
+    assert passes(t) == (list(RULES["uetr.form"].check(t, RuleOptions())) == [])  # type: ignore[misc]

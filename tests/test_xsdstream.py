@@ -47,12 +47,17 @@ def _answers(source: bytes | Path, limits: Limits = DEFAULT_LIMITS) -> dict[str,
                 out[which] = _stream_blocks(stream, head, schemas.load_schema(mid)) is None
             else:
                 mod = _impl.module("xsdstream", which)
-                out[which] = mod.valid(compiled_with(mid, mod.Schema), head, sniffed.offset,
-                                       stream)
+                schema = compiled_with(mid, mod.Schema)
+                out[which] = mod.valid(schema, head, sniffed.offset, stream)
+                # the document given whole (stream None), as validation does with bytes
+                whole = source if isinstance(source, bytes) else source.read_bytes()
+                out[f"{which}-whole"] = mod.valid(schema, whole, sniffed.offset, None)
     return out
 
 
 def _agree(answers: dict[str, bool], what: str) -> None:
+    for which in KINDS:
+        assert answers[f"{which}-whole"] == answers[which], (what, answers)
     if "compiled" in answers:
         assert answers["compiled"] == answers["report"], (what, answers)
     if answers["python"]:

@@ -4,7 +4,8 @@ Contract (both implementations): ``Schema(data)`` compiles an XSD from its
 (already verified) bytes, raising ``ValueError`` when it does not compile;
 ``valid(schema, head, offset, stream) -> bool`` says whether ``head`` (the
 bytes read so far, the Document starting at ``offset``) followed by the rest
-of ``stream`` (``read(size) -> bytes``) is well-formed and schema-valid.  An
+of ``stream`` (``read(size) -> bytes``; None when ``head`` is the whole
+document) is well-formed and schema-valid.  An
 exception raised by ``stream.read`` propagates.  Only the yes / no answer is
 part of the contract: the caller reads an invalid document again to report
 its first error.
@@ -21,8 +22,11 @@ from typing import Any
 
 from lxml import etree
 
-from .._source import CHUNK, Input
+from .._source import CHUNK, SPENT, Input
 from .xsd import _schema_errors, _Stop
+
+WHOLE_MAX = 0x7FFFFFFF
+"""The largest document ``valid`` takes whole (the compiled pass's libxml2 buffer limit)."""
 
 __all__ = ["Schema", "valid"]
 
@@ -106,8 +110,11 @@ def _drop_closed(root: Any) -> None:
         node = node[-1]
 
 
-def valid(schema: Schema, head: bytes, offset: int, stream: Input) -> bool:
+def valid(schema: Schema, head: bytes, offset: int, stream: Input | None) -> bool:
     """True when the document is well-formed and schema-valid; False when it cannot say so.
+
+    ``stream`` None: ``head`` is the whole document (at most :data:`WHOLE_MAX`
+    bytes, else ``ValueError``, as in the compiled pass).
 
     False at the first error, and for a Document holding a comment, a
     processing instruction or a CDATA section.  Without those, the blank text
@@ -117,8 +124,10 @@ def valid(schema: Schema, head: bytes, offset: int, stream: Input) -> bool:
     section inside a simple-content element it is part of the value, and
     leaving it out can change the verdict.
     """
+    if stream is None and len(head) > WHOLE_MAX:
+        raise ValueError(f"a document given whole is at most {WHOLE_MAX} bytes")
     try:
-        reader = _MarkedReader(stream, head, offset)
+        reader = _MarkedReader(SPENT if stream is None else stream, head, offset)  # type: ignore[arg-type]
     except _Stop:
         return False
     context = etree.iterparse(

@@ -24,6 +24,7 @@ import re
 from typing import Any
 
 __all__ = [
+    "UUID4",
     "bic_problem",
     "currency_exponent",
     "currency_exponents",
@@ -38,6 +39,8 @@ _LETTER_DIGITS = {ord(c): str(ord(c) - ord("A") + 10) for c in "ABCDEFGHIJKLMNOP
 # ISO 9362 (2014): 4 alphanumeric party prefix, 2-letter country, 2 alphanumeric
 # location, optional 3 alphanumeric branch.
 _BIC_RE = re.compile(r"[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?")
+UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+"""A UETR's form: a lower-case UUID version 4 (its ``fullmatch`` is the rule)."""
 
 
 @functools.lru_cache(maxsize=65536)

@@ -21,12 +21,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from ..records import Account, Agent, Money, Party, PostalAddress, Transfer
+from .. import _impl
+from ..records import Account, Agent, Party, PostalAddress, Transfer
 from .identifiers import (
+    UUID4,
     bic_problem,
     currency_exponent,
     currency_exponents,
@@ -78,7 +80,6 @@ _AGENTS = (("debtor_agent", "DbtrAgt"), ("creditor_agent", "CdtrAgt"),
 _PARTIES = (("debtor", "Dbtr"), ("creditor", "Cdtr"), ("ultimate_debtor", "UltmtDbtr"),
             ("ultimate_creditor", "UltmtCdtr"))
 _AMOUNT_PATH = {"pain": "Amt/InstdAmt", "pacs": "IntrBkSttlmAmt"}
-_UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 # EPC SEPA character set (EPC217-08): Latin letters, digits and / - ? : ( ) . , ' + space.
 _LATIN = re.compile(r"[A-Za-z0-9/\-?:().,'+ ]*")
 
@@ -190,7 +191,7 @@ def _dates(t: Transfer, o: RuleOptions) -> Iterator[Finding]:
 
 
 def _uetr_form(t: Transfer, o: RuleOptions) -> Iterator[Finding]:
-    if t.uetr is not None and not _UUID4.fullmatch(t.uetr):
+    if t.uetr is not None and not UUID4.fullmatch(t.uetr):
         yield "PmtId/UETR", f"UETR {t.uetr!r} is not a lower-case UUID version 4"
 
 
@@ -258,144 +259,11 @@ def _structured_address(t: Transfer, o: RuleOptions) -> Iterator[Finding]:
 
 # -- screens ---------------------------------------------------------------------------
 #
-# Most transactions break no rule, and running every check of a set on each of
-# them (a generator per rule, the paths and texts of findings that never come)
-# costs more than parsing the transaction.  A screen answers one question fast:
-# "does this transfer certainly pass these rules?".  It may say no when in
-# doubt (the checks then run and find whatever they find), never yes when a
-# check would report something; tests/test_validate_rules.py holds it to that.
+# A screen answers "does this transfer certainly pass these rules?" fast, so
+# that the checks run only on the transfers it does not pass (see
+# iso20022/validation/_screen_py.py, and ext/screen.pyx for the compiled twin).
 
 Screen = Callable[[Transfer], bool]
-
-_ZERO = Decimal(0)
-_QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(10)}  # 0 -> 1, 2 -> 0.01
-_GOOD_MAX = 65536  # distinct identifiers remembered as good, per run
-
-
-def _generic_screen(o: RuleOptions) -> Screen:
-    """One pass for the generic transaction rules (iban ... uetr.form), on the values alone.
-
-    Identifiers found good are remembered (files repeat debtor accounts and
-    agents); the date window is worked out once per message and the
-    execution date once per PmtInf.
-    """
-    currencies = currency_exponents()
-    quantum = _QUANTUM
-    # per currency, the quantum of an amount with exactly the decimals it allows
-    quanta = {code: quantum[places] for code, places in currencies.items()
-              if places is not None and places in quantum}
-    good_ibans: set[str] = set()
-    good_bics: set[str] = set()
-    limits, default_limit = o.max_amounts, o.max_amount
-    no_limit = not limits and default_limit is None
-    uuid4 = _UUID4.fullmatch
-    header: object = None  # the message the date window was worked out for
-    earliest = latest = date.min
-    payment_seen: object = None  # the PmtInf last screened, and whether its dates passed
-    payment_dates_ok = False
-
-    def iban_ok(iban: str) -> bool:
-        if iban in good_ibans:
-            return True
-        if iban_problem(iban) is not None:
-            return False
-        if len(good_ibans) >= _GOOD_MAX:
-            good_ibans.clear()
-        good_ibans.add(iban)
-        return True
-
-    def bic_ok(bic: str) -> bool:
-        if bic in good_bics:
-            return True
-        if bic_problem(bic) is not None:
-            return False
-        if len(good_bics) >= _GOOD_MAX:
-            good_bics.clear()
-        good_bics.add(bic)
-        return True
-
-    def money_ok(money: Money) -> bool:
-        allowed = currencies.get(money.currency, -1)
-        if allowed is None:  # a currency without minor units (XAU, XXX): no decimals rule
-            return True
-        if allowed < 0:  # not an ISO 4217 code
-            return False
-        amount = money.amount
-        exact = quantum.get(allowed)
-        if exact is not None and amount.same_quantum(exact):
-            return True
-        if not amount.is_finite():
-            return True
-        exponent = amount.as_tuple().exponent
-        return not (isinstance(exponent, int) and -exponent > allowed)
-
-    def in_window(t: Transfer, when: date) -> bool:
-        nonlocal header, earliest, latest
-        if header is not t.message:
-            header = t.message
-            today = o.today or t.message.creation_date_time.date()
-            try:
-                earliest = today - timedelta(days=o.max_days_back)
-                latest = today + timedelta(days=o.max_days_ahead)
-            except OverflowError:  # a window past the calendar: let the rule decide
-                earliest, latest = date.max, date.min
-        return earliest <= when <= latest
-
-    def passes(t: Transfer) -> bool:
-        nonlocal payment_seen, payment_dates_ok
-        # The common case inline (an identifier already found good, an amount with
-        # exactly its currency's decimals); anything else goes to the helpers.
-        for account in (t.debtor_account, t.creditor_account):
-            if account is not None:
-                iban = account.iban
-                if iban is not None and iban not in good_ibans and not iban_ok(iban):
-                    return False
-        for agent in (t.debtor_agent, t.creditor_agent, t.instructing_agent,
-                      t.instructed_agent):
-            if agent is not None:
-                bic = agent.bic
-                if bic is not None and bic not in good_bics and not bic_ok(bic):
-                    return False
-        money = t.amount
-        amount = money.amount
-        exact = quanta.get(money.currency)
-        if not (exact is not None and amount.same_quantum(exact)) and not money_ok(money):
-            return False
-        if not amount > _ZERO:
-            return False
-        if not no_limit:
-            limit = limits.get(money.currency, default_limit)
-            if limit is not None and amount > limit:
-                return False
-        other = t.instructed_amount
-        if other is not None and other is not money and not money_ok(other):
-            return False
-        other = t.equivalent_amount
-        if other is not None and other is not money and not money_ok(other):
-            return False
-        other = t.interbank_settlement_amount
-        if other is not None and other is not money and not money_ok(other):
-            return False
-        for charge in t.charges:
-            if not money_ok(charge.amount):
-                return False
-        payment = t.payment
-        if payment is not None:
-            if payment is not payment_seen:
-                when = payment.requested_execution_date
-                moment = payment.requested_execution_date_time
-                payment_dates_ok = (when is None or in_window(t, when)) and (
-                    moment is None or in_window(t, moment.date()))
-                payment_seen = payment
-            if not payment_dates_ok:
-                return False
-        settlement = t.interbank_settlement_date
-        if settlement is not None and not in_window(t, settlement):
-            return False
-        uetr = t.uetr
-        return uetr is None or uuid4(uetr) is not None
-
-    return passes
 
 
 _GENERIC_SCREENED = frozenset(("iban", "bic", "currency", "currency-decimals", "amount.positive",
@@ -409,7 +277,9 @@ def screen(names: Iterable[str], options: RuleOptions) -> tuple[Screen | None, f
     it remembers the identifiers it found good.
     """
     if set(names) >= _GENERIC_SCREENED:
-        return _generic_screen(options), _GENERIC_SCREENED
+        passes = _impl.screen.generic_screen(options, currency_exponents(), iban_problem,
+                                             bic_problem)
+        return passes, _GENERIC_SCREENED
     return None, frozenset()
 
 

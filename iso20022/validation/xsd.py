@@ -214,7 +214,13 @@ def _stream(source: Source, stream: Input, head: bytes, offset: int, schema: etr
     if not isinstance(source, bytes | bytearray | memoryview | str | os.PathLike):
         return _stream_blocks(stream, head, schema)
     quick = _impl.xsdstream
-    if quick.valid(compiled_with(message, quick.Schema), head, offset, stream):
+    whole: bytes = head
+    rest: Input | None = stream
+    if isinstance(source, bytes | bytearray | memoryview):
+        data = bytes(source)  # limits were checked when it was opened
+        if len(data) <= quick.WHOLE_MAX:  # read in place, not through the stream
+            whole, rest = data, None
+    if quick.valid(compiled_with(message, quick.Schema), whole, offset, rest):
         return None
     with open_input(source, limits) as again:
         head, _ = read_head(again, limits)
