@@ -342,27 +342,35 @@ class Ledger:
                 "UPDATE outbox SET state = 'sent', outcome = ?, outcome_detail = ?, sent_at = ?,"
                 " claimed_by = NULL, last_error = NULL WHERE id = ? AND state = 'pending'",
                 [(o.status, o.detail, stamp, c.id) for c, o in done])
+            # Each delivery's first step, then the second steps (sent -> settled reads
+            # the state the first one wrote); a transfer is in one delivery only, so
+            # the deliveries of one step are independent and go in one statement each.
+            first: list[tuple[Delivery, str, str, str]] = []
+            second: list[tuple[Delivery, str, str, str]] = []
             for c, o in done:
                 d = c.delivery
                 if o.status == "rejected":
-                    steps = [("routed", "rejected", o.detail or "rejected by the adapter")]
+                    first.append((d, "routed", "rejected", o.detail or "rejected by the adapter"))
                 else:
-                    steps = [("routed", "sent", f"{o.status} by {d.adapter}/{d.rail}")]
+                    first.append((d, "routed", "sent", f"{o.status} by {d.adapter}/{d.rail}"))
                     if final:
-                        steps.append(("sent", "settled", f"settled on {d.adapter}/{d.rail}"))
-                for old, new, detail in steps:
-                    self._move(d, old, new, detail, stamp)
+                        second.append((d, "sent", "settled", f"settled on {d.adapter}/{d.rail}"))
+            self._move(first, stamp)
+            self._move(second, stamp)
 
-    def _move(self, d: Delivery, old: str, new: str, detail: str, stamp: str) -> None:
+    def _move(self, moves: Sequence[tuple[Delivery, str, str, str]], stamp: str) -> None:
+        """Move the transfers of each delivery ``old -> new`` with a transition row each."""
         db = self.db
         match = "adapter = ? AND rail = ? AND delivery_key = ? AND state = ?"
-        db.execute(
+        db.executemany(
             "INSERT INTO transitions (transfer_key, to_state, from_state, at, detail)"
             f" SELECT transfer_key, ?, ?, ?, ? FROM transfers WHERE {match}"
             " ON CONFLICT (transfer_key, to_state) DO NOTHING",
-            (new, old, stamp, detail, d.adapter, d.rail, d.key, old))
-        db.execute(f"UPDATE transfers SET state = ?, updated_at = ? WHERE {match}",
-                   (new, stamp, d.adapter, d.rail, d.key, old))
+            [(new, old, stamp, detail, d.adapter, d.rail, d.key, old)
+             for d, old, new, detail in moves])
+        db.executemany(f"UPDATE transfers SET state = ?, updated_at = ? WHERE {match}",
+                       [(new, stamp, d.adapter, d.rail, d.key, old)
+                        for d, old, new, detail in moves])
 
     def mark_retry(self, claimed: Sequence[Claimed], error: str, *, delay: float) -> None:
         """Release claimed rows after a retryable failure: still pending, tried again after
