@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 from conftest import implementation_modules
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 import iso20022
 from iso20022.errors import ParseError
@@ -126,3 +128,27 @@ def test_of_two_incomplete_records_the_first_in_document_order_is_reported(extra
     # GenericId.id is found under its first table path; Charge.amount has none of its own.
     first = "Othr/Id [" if extra.startswith(_NO_ID) else "missing required Charge.amount"
     assert first in result[4]
+
+
+_DIGITS = st.text("0123456789", max_size=24)
+_PLAIN_DECIMALS = st.builds(
+    lambda sign, whole, point, fraction: sign + whole + ("." + fraction if point else ""),
+    st.sampled_from(["", "+", "-"]), _DIGITS, st.booleans(), _DIGITS,
+).filter(lambda text: any(c.isdigit() for c in text))
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=_PLAIN_DECIMALS)
+@example(text="9999999999999999999.0")
+@example(text="-0000000000000000000001")
+def test_any_plain_decimal_is_exactly_the_decimal_of_its_text(text: str) -> None:
+    """Amounts are money: sign, every digit and the exponent survive on both paths."""
+    kinds = ["python"] if COMPILED_DISABLED else ["python", "compiled"]
+    expected = Decimal(text)
+    for which in kinds:
+        with implementation_modules(which):
+            (t,) = iso20022.parse(small_pacs008(amount=text))
+        value = t.amount.amount
+        assert type(value) is Decimal, which
+        assert (value.as_tuple(), str(value), hash(value)) == \
+            (expected.as_tuple(), str(expected), hash(expected)), which
