@@ -3,7 +3,9 @@
 Every generated message is validated against its official XSD (pacs.008.001.08
 and .02 are bundled; the head.001.001.02 AppHdr comes from ../shared/xsd through
 ISO20022_SCHEMA_PATH) and parsed back with ``iso20022.parse`` to compare amounts,
-ids, parties, accounts and agents with the source transfer.
+ids, parties, accounts and agents with the source transfer.  Every test runs on
+both implementations of the writer (``use_implementation``); test_outbound_twins.py
+compares their bytes.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from iso20022.settle.protocol import Delivery
 from iso20022.synth import pacs008, pain001
 
 from support import CORPUS, SHARED, corpus_rows, require_corpus, require_shared
+
+pytestmark = pytest.mark.usefixtures("use_implementation")
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "routes.toml"
 OUR_BIC = "HANSDEHHXXX"

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from .. import _impl
 from ..errors import OutboundBuildError
 from ..keys import transfer_key
 from ..records import Agent, Money, Transfer
@@ -195,38 +196,6 @@ def _settlement_info(w: Writer, route: Route) -> None:
     w.close()
 
 
-def _transaction(w: Writer, t: Transfer, *, tx_id: str,
-                 uetr: str | None, day: date | None, bearer: str,
-                 instructing: str | None, instructed: str | None) -> None:
-    """One ``CdtTrfTxInf`` in the order of the version's XSD."""
-    w.open("CdtTrfTxInf")
-    w.payment_ids(tx_id, t.end_to_end_id, tx_id, uetr)
-    w.payment_type(t)
-    w.money("IntrBkSttlmAmt", t.amount)
-    if day is not None:
-        w.el("IntrBkSttlmDt", day.isoformat())
-    if t.instructed_amount is not None:
-        w.money("InstdAmt", t.instructed_amount)
-    w.el("ChrgBr", bearer)
-    if instructing is not None:
-        w.bic_agent("InstgAgt", instructing)
-    if instructed is not None:
-        w.bic_agent("InstdAgt", instructed)
-    w.intermediaries(t.intermediary_agents)
-    # The debtor side is the PmtInf's (and the message's), shared by its transactions.
-    w.shared(w.party, "UltmtDbtr", t.ultimate_debtor)
-    if w.new:
-        w.shared(w.party, "InitgPty", t.message.initiating_party)
-    w.shared(w.party, "Dbtr", t.debtor)
-    w.shared(w.account, "DbtrAcct", t.debtor_account)
-    w.shared(w.agent, "DbtrAgt", t.debtor_agent)
-    w.agent("CdtrAgt", t.creditor_agent)
-    w.party("Cdtr", t.creditor)
-    w.account("CdtrAcct", t.creditor_account)
-    w.tail(t)
-    w.close()
-
-
 def _created(transfers: Sequence[Transfer], created: datetime | None) -> datetime:
     return created if created is not None else transfers[0].message.creation_date_time
 
@@ -260,7 +229,8 @@ def build_single(transfer: Transfer, route: Route, *, our_bic: str,
                                    "creditor agent has no BIC: nobody to send the message to")
     msg_id = outbound_id("P8", day, route.rail, key)
     uetr = transfer.uetr or uetr_for(key)
-    w = Writer(_V08)
+    xml = _impl.pacs_xml  # the compiled writer or its twin (read per call: tests switch)
+    w: Writer = xml.Writer(_V08)
     try:
         w.open("Envelope")
         w.root("AppHdr", APPHDR_ID)
@@ -285,9 +255,9 @@ def build_single(transfer: Transfer, route: Route, *, our_bic: str,
         w.el("NbOfTxs", "1")
         _settlement_info(w, route)
         w.close()
-        _transaction(w, transfer, tx_id=msg_id, uetr=uetr, day=day,
-                     bearer=_charge_bearer(transfer, route, "SHAR"),
-                     instructing=our_bic, instructed=to_bic)
+        xml.transaction(w, transfer, tx_id=msg_id, uetr=uetr, day=day,
+                        bearer=_charge_bearer(transfer, route, "SHAR"),
+                        instructing=our_bic, instructed=to_bic)
         w.close()
         w.close()
         w.close()
@@ -327,7 +297,8 @@ def build_bulk(transfers: Sequence[Transfer], route: Route, *, our_bic: str,
     day, currency = days.pop(), currencies.pop()
     msg_id = outbound_id("B2", day, route.rail, *keys)
     total = sum((t.amount.amount for t in transfers), Decimal(0))
-    w = Writer(_V02)
+    xml = _impl.pacs_xml
+    w: Writer = xml.Writer(_V02)
     w.root()
     w.open("FIToFICstmrCdtTrf")
     w.open("GrpHdr")
@@ -342,12 +313,13 @@ def build_bulk(transfers: Sequence[Transfer], route: Route, *, our_bic: str,
     if route.instructed_agent:
         w.bic_agent("InstdAgt", route.instructed_agent)
     w.close()
+    transaction = xml.transaction
     stem = _id_stem("T2", day)  # each TxId is outbound_id("T2", day, route.rail, key)
     for t, key in zip(transfers, keys, strict=True):
         try:
-            _transaction(w, t, tx_id=stem + _id_tail(route.rail, key), uetr=None,
-                         day=None, bearer=_charge_bearer(t, route, "SLEV"),
-                         instructing=None, instructed=None)
+            transaction(w, t, tx_id=stem + _id_tail(route.rail, key), uetr=None,
+                        day=None, bearer=_charge_bearer(t, route, "SLEV"),
+                        instructing=None, instructed=None)
         except ValueError as exc:
             raise _fail(t, key, f"a value cannot be written as XML: {exc}") from exc
     w.close()
