@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -272,3 +273,29 @@ def test_large_messages_grow_the_buffer_alike() -> None:
     t = dataclasses.replace(BASE, remittance_unstructured=("x" * 140,) * 3)
     kind, out = same(lambda: build_bulk([t] * 400, BULK.default, our_bic=OUR_BIC))
     assert kind == "ok" and len(out.body) > 1 << 18 and out.body.count(b"<Ustrd>") == 1200
+
+
+def test_stand_in_records_are_read_like_records() -> None:
+    """Fields are read from the record classes' slots directly; any other object with the
+    same fields (a namespace, a subclass) is read by attribute, with the same result."""
+    t = next(iso20022.parse(pain001(3, seed=8)))
+    creditor = t.creditor
+    assert creditor is not None
+
+    def stand_in(record: Any, **changes: Any) -> SimpleNamespace:
+        fields = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+        return SimpleNamespace(**{**fields, **changes})
+
+    odd = stand_in(t, creditor=stand_in(creditor, name="Stand & In"),
+                   amount=stand_in(t.amount))
+
+    def write(record: Any) -> bytes:
+        return write_transactions([record], "pacs.008.001.08")
+
+    kind, body = same(lambda: write(odd))
+    assert kind == "ok" and b"<Nm>Stand &amp; In</Nm>" in body
+    assert same(lambda: write(dataclasses.replace(t, creditor=Party(name="Stand & In")))) \
+        != ("ok", body)  # the stand-in's other fields were written too
+    for which in KINDS:
+        with implementation_modules(which), pytest.raises(AttributeError, match="name"):
+            write(dataclasses.replace(t, creditor=SimpleNamespace()))  # type: ignore[arg-type]
