@@ -24,10 +24,13 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes
 from libc.string cimport memcpy, memset, strlen
 
 from decimal import Decimal
+from hashlib import blake2b
 
 from iso20022.build._pacs_xml import ACCOUNT_TYPES_02, NS_PREFIX, amount_text, attribute
 
-__all__ = ["ACCOUNT_TYPES_02", "NS_PREFIX", "Writer", "amount_text", "attribute", "transaction"]
+__all__ = [
+    "ACCOUNT_TYPES_02", "NS_PREFIX", "Writer", "amount_text", "attribute", "id_tail", "transaction",
+]
 
 include "_pacs_fields.pxi"
 
@@ -482,3 +485,21 @@ def transaction(Writer w not None, t, *, str tx_id not None, str uetr, day, str 
 
 
 include "_pacs_parts.pxi"
+
+
+cdef const char* _BASE32 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # RFC 4648
+
+
+def id_tail(*parts):
+    """The unique part of an outbound id: 20 base32 characters of the top 100 bits of
+    the 16-byte BLAKE2b digest of ``parts`` joined by U+001F (the twin's, read 5 bits at
+    a time from the digest instead of through a 128-bit integer)."""
+    digest = blake2b("\x1f".join(parts).encode(), digest_size=16).digest()
+    cdef const unsigned char* d = digest
+    cdef char out[20]
+    cdef int i, bit, pair
+    for i in range(20):
+        bit = 5 * i  # the group's first bit; it ends within the next byte (bit % 8 <= 7)
+        pair = (d[bit >> 3] << 8) | d[(bit >> 3) + 1]
+        out[i] = _BASE32[(pair >> (11 - (bit & 7))) & 31]
+    return out[:20].decode("ascii")

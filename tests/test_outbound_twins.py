@@ -13,6 +13,7 @@ it works on its own.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -299,3 +300,11 @@ def test_stand_in_records_are_read_like_records() -> None:
     for which in KINDS:
         with implementation_modules(which), pytest.raises(AttributeError, match="name"):
             write(dataclasses.replace(t, creditor=SimpleNamespace()))  # type: ignore[arg-type]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(TEXT | st.text(max_size=40), max_size=4))
+def test_id_tails_agree(parts: list[str]) -> None:
+    """The digest part of every outbound id (MsgId, BizMsgIdr, TxId), or the same error."""
+    result = same(lambda: _impl.pacs_xml.id_tail(*parts))
+    assert result[0] == "error" or re.fullmatch("[A-Z2-7]{20}", result[1])

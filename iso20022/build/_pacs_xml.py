@@ -21,8 +21,9 @@ the official XSDs and parse it back.
 
 This module is the pure-Python twin (the reference) of the compiled
 ``iso20022._speedups.pacs_xml`` (``ext/pacs_xml.pyx``): both have the same
-:class:`Writer` and :func:`transaction`, which writes one ``CdtTrfTxInf``, and
-give the same bytes; the builders take them from :mod:`iso20022._impl`.
+:class:`Writer`, :func:`transaction`, which writes one ``CdtTrfTxInf``, and
+:func:`id_tail`, the digest part of its ids, and give the same bytes; the
+builders take them from :mod:`iso20022._impl`.
 
 Two versions are supported: ``pacs.008.001.08`` (ISO 2019: ``BICFI``,
 ``AnyBIC``, ``LEI``, PostalAddress24) and ``pacs.008.001.02`` (ISO 2009:
@@ -32,6 +33,7 @@ out.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -41,7 +43,9 @@ from typing import TypeVar
 
 from ..records import Account, Agent, GenericId, Money, Party, PostalAddress, Transfer
 
-__all__ = ["ACCOUNT_TYPES_02", "NS_PREFIX", "Writer", "amount_text", "attribute", "transaction"]
+__all__ = [
+    "ACCOUNT_TYPES_02", "NS_PREFIX", "Writer", "amount_text", "attribute", "id_tail", "transaction",
+]
 
 NS_PREFIX = "urn:iso:std:iso:20022:tech:xsd:"
 
@@ -90,6 +94,22 @@ def attribute(name: str, value: str) -> str:
 def _currency(code: str) -> str:
     """The ``Ccy`` attribute: a handful of codes per file, so written once each."""
     return attribute("Ccy", code)
+
+
+_BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # RFC 4648, as base64.b32encode writes it
+_BASE32_PAIRS = tuple(a + b for a in _BASE32 for b in _BASE32)  # 10 bits -> 2 characters
+
+
+def id_tail(*parts: str) -> str:
+    """The unique part of an outbound id (``pacs008.outbound_id``; a bulk TxId).
+
+    ``base64.b32encode(digest)[:20]``, the top 100 bits of the 16-byte BLAKE2b
+    digest of ``parts`` joined by U+001F, without encoding all of it: this runs
+    once per transaction of a bulk message.
+    """
+    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).digest()
+    bits = int.from_bytes(digest, "big") >> 28
+    return "".join([_BASE32_PAIRS[(bits >> shift) & 1023] for shift in range(90, -1, -10)])
 
 
 def amount_text(value: Decimal) -> str:

@@ -78,19 +78,8 @@ class Outbound:
     uetrs: tuple[str | None, ...]  # per transfer, in order (None for pacs.008.001.02)
 
 
-_BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # RFC 4648, as base64.b32encode writes it
-_BASE32_PAIRS = tuple(a + b for a in _BASE32 for b in _BASE32)  # 10 bits -> 2 characters
-
-
 def _digest(*parts: str) -> bytes:
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).digest()
-
-
-def _id_tail(*parts: str) -> str:
-    """``base64.b32encode(_digest(*parts))[:20]`` (the digest's top 100 bits), without
-    encoding all of it: this runs once per transaction of a bulk message."""
-    bits = int.from_bytes(_digest(*parts), "big") >> 28
-    return "".join([_BASE32_PAIRS[(bits >> shift) & 1023] for shift in range(90, -1, -10)])
 
 
 def _id_stem(prefix: str, day: date) -> str:
@@ -108,7 +97,8 @@ def outbound_id(prefix: str, day: date, *parts: str) -> str:
 
     Example: ``outbound_id("P8", date(2026, 11, 25), "t2-rtgs", key)``.
     """
-    return _id_stem(prefix, day) + _id_tail(*parts)
+    tail: str = _impl.pacs_xml.id_tail(*parts)
+    return _id_stem(prefix, day) + tail
 
 
 def uetr_for(key: str) -> str:
@@ -313,11 +303,11 @@ def build_bulk(transfers: Sequence[Transfer], route: Route, *, our_bic: str,
     if route.instructed_agent:
         w.bic_agent("InstdAgt", route.instructed_agent)
     w.close()
-    transaction = xml.transaction
+    transaction, id_tail = xml.transaction, xml.id_tail
     stem = _id_stem("T2", day)  # each TxId is outbound_id("T2", day, route.rail, key)
     for t, key in zip(transfers, keys, strict=True):
         try:
-            transaction(w, t, tx_id=stem + _id_tail(route.rail, key), uetr=None,
+            transaction(w, t, tx_id=stem + id_tail(route.rail, key), uetr=None,
                         day=None, bearer=_charge_bearer(t, route, "SLEV"),
                         instructing=None, instructed=None)
         except ValueError as exc:
