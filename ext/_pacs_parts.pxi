@@ -251,12 +251,13 @@ cdef int _transaction(Writer w, object t, str tx_id, object uetr, object day, ob
         _bic_agent(w, "InstdAgt", instructed)
     _intermediaries(w, _get(t, T_INTERMEDIARY_AGENTS))
     # The debtor side is the PmtInf's (and the message's), shared by its transactions.
-    w._shared(PARTY, "UltmtDbtr", _get(t, T_ULTIMATE_DEBTOR))
+    w._shared(ULTIMATE_DEBTOR, PARTY, "UltmtDbtr", _get(t, T_ULTIMATE_DEBTOR))
     if w.new:
-        w._shared(PARTY, "InitgPty", _get(_get(t, T_MESSAGE), MSG_INITIATING_PARTY))
-    w._shared(PARTY, "Dbtr", _get(t, T_DEBTOR))
-    w._shared(ACCOUNT, "DbtrAcct", _get(t, T_DEBTOR_ACCOUNT))
-    w._shared(AGENT, "DbtrAgt", _get(t, T_DEBTOR_AGENT))
+        w._shared(INITIATING_PARTY, PARTY, "InitgPty",
+                  _get(_get(t, T_MESSAGE), MSG_INITIATING_PARTY))
+    w._shared(DEBTOR, PARTY, "Dbtr", _get(t, T_DEBTOR))
+    w._shared(DEBTOR_ACCOUNT, ACCOUNT, "DbtrAcct", _get(t, T_DEBTOR_ACCOUNT))
+    w._shared(DEBTOR_AGENT, AGENT, "DbtrAgt", _get(t, T_DEBTOR_AGENT))
     _agent(w, "CdtrAgt", _get(t, T_CREDITOR_AGENT))
     _party(w, "Cdtr", _get(t, T_CREDITOR))
     _account(w, "CdtrAcct", _get(t, T_CREDITOR_ACCOUNT))

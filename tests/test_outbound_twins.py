@@ -308,3 +308,37 @@ def test_id_tails_agree(parts: list[str]) -> None:
     """The digest part of every outbound id (MsgId, BizMsgIdr, TxId), or the same error."""
     result = same(lambda: _impl.pacs_xml.id_tail(*parts))
     assert result[0] == "error" or re.fullmatch("[A-Z2-7]{20}", result[1])
+
+
+def test_shared_records_interleaved_and_at_other_depths_are_written_alike() -> None:
+    """The compiled writer remembers, per place, the shared record it wrote last; the twin
+    remembers every one.  Records of two PmtInfs taking turns, one record in several places,
+    and a record written again deeper in the document, give the same bytes."""
+    ts = list(iso20022.parse(pain001(8, seed=9, n_pmtinf=2)))
+    by_debtor: dict[int, list[Transfer]] = {}
+    for t in ts:
+        by_debtor.setdefault(id(t.debtor), []).append(t)
+    first, second = by_debtor.values()  # two PmtInfs, each with its own shared debtor
+    turns = [t for pair in zip(first, second, strict=False) for t in pair]
+    again = [dataclasses.replace(t, ultimate_debtor=t.debtor, ultimate_creditor=t.debtor)
+             for t in turns]
+
+    def write() -> bytes:
+        xml = _impl.pacs_xml
+        w = xml.Writer("pacs.008.001.08")
+        w.root()
+        for depth, t in enumerate(again):
+            xml.transaction(w, t, tx_id="T", uetr=None, day=None, bearer="SLEV",
+                            instructing=None, instructed=None)
+            if depth % 3 == 0:
+                w.open("Deeper")
+        while True:
+            try:
+                w.close()
+            except IndexError:
+                break
+        body: bytes = w.getvalue()
+        return body
+
+    kind, body = same(write)
+    assert kind == "ok" and body.count(b"<Dbtr>") == len(again)
