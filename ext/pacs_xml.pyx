@@ -46,24 +46,24 @@ cdef enum:
     # The twin indents from a tuple of 32 pads: opening a 32nd level is an IndexError there.
     MAX_DEPTH = 31
 
-# What an ASCII character needs (one table lookup per character, not a chain of tests):
+# What an ASCII character needs in text and in an attribute value: one table look-up
+# per character (the common answer, zero, is one test), not a chain of tests.
 cdef enum:
     PLAIN = 0    # copied as it is
     BAD = 1      # a control character XML 1.0 cannot carry: ValueError
-    TEXT = 2     # & < > CR: escaped in text and in attributes
-    ATTR = 3     # " TAB LF: escaped in attributes only
+    ESCAPE = 2   # written as a reference (_entity)
 
-cdef unsigned char _ASCII[128]
+cdef unsigned char _IN_TEXT[128]
+cdef unsigned char _IN_ATTR[128]
 cdef int _c
 for _c in range(128):
-    _ASCII[_c] = BAD if _c < 0x20 else PLAIN
-_ASCII[ord("\t")] = ATTR
-_ASCII[ord("\n")] = ATTR
-_ASCII[ord("\r")] = TEXT
-_ASCII[ord("&")] = TEXT
-_ASCII[ord("<")] = TEXT
-_ASCII[ord(">")] = TEXT
-_ASCII[ord('"')] = ATTR
+    _IN_TEXT[_c] = _IN_ATTR[_c] = BAD if _c < 0x20 else PLAIN
+for _c in b"\t\n":  # whitespace that attribute-value normalisation would turn into spaces
+    _IN_TEXT[_c] = PLAIN
+    _IN_ATTR[_c] = ESCAPE
+for _c in b"&<>\r":  # a literal CR would be read back as LF
+    _IN_TEXT[_c] = _IN_ATTR[_c] = ESCAPE
+_IN_ATTR[ord('"')] = ESCAPE
 
 # Tags given as str through the public methods, encoded once each.  Element names
 # are literals of this package (a few dozen), so the table stays small, and the
@@ -236,13 +236,16 @@ cdef class Writer:
         """``text`` checked and escaped as the twin's ``_escape`` (``_escape_attr``)."""
         cdef Py_ssize_t n = len(text), i, start
         cdef const unsigned char* ascii
+        cdef const unsigned char* table = _IN_TEXT
         cdef unsigned char need
+        if attr:
+            table = _IN_ATTR
         if PyUnicode_IS_ASCII(text):
             ascii = <const unsigned char*>PyUnicode_DATA(text)
             start = 0
             for i in range(n):
-                need = _ASCII[ascii[i]]
-                if need == PLAIN or (need == ATTR and not attr):
+                need = table[ascii[i]]
+                if need == PLAIN:
                     continue
                 if need == BAD:
                     _not_allowed(ascii[i])
@@ -274,7 +277,10 @@ cdef class Writer:
         cdef void* data = PyUnicode_DATA(text)
         cdef Py_ssize_t n = len(text), i
         cdef unsigned int c  # a code point to do arithmetic on, not a character
+        cdef const unsigned char* table = _IN_TEXT
         cdef char* out
+        if attr:
+            table = _IN_ATTR
         for i in range(n):
             c = PyUnicode_READ(kind, data, i)
             if not _xml_char(c):
@@ -282,7 +288,7 @@ cdef class Writer:
         for i in range(n):
             c = PyUnicode_READ(kind, data, i)
             if c < 0x80:
-                if _ASCII[c] == PLAIN or (_ASCII[c] == ATTR and not attr):
+                if table[c] == PLAIN:
                     out = self._room(1)
                     out[0] = <char>c
                     self._len += 1
