@@ -31,7 +31,7 @@ from typing import cast
 
 from .. import _impl
 from ..keys import message_key, transfer_key
-from ..records import Account, Transfer
+from ..records import Account, MessageHeader, Transfer
 from ..route import Route, Routes
 from ..settle.protocol import Delivery, Entry
 from .pacs008 import (
@@ -103,13 +103,18 @@ def plan(transfers: Iterable[Transfer], routes: Routes, *, our_bic: str,
     singles: list[tuple[Route, Transfer]] = []
     groups: dict[tuple[str, ...], tuple[Route, list[Transfer]]] = {}
     order: list[tuple[str, ...] | int] = []  # a single (index) or a group (key)
+    header: MessageHeader | None = None  # a message's transfers come one after another:
+    header_key = ""  # its key is computed once for them
     for transfer in transfers:
         route = routes.route(transfer).route
         if route.format == "pacs.008.001.08":
             order.append(len(singles))
             singles.append((route, transfer))
             continue
-        group: tuple[str, ...] = (route.name, message_key(transfer.message))
+        if transfer.message is not header:
+            header = transfer.message
+            header_key = message_key(header)
+        group: tuple[str, ...] = (route.name, header_key)
         if route.format != "book":
             when = created or transfer.message.creation_date_time
             group += (settlement_date(transfer, when).isoformat(), transfer.amount.currency)
