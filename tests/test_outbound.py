@@ -29,7 +29,7 @@ from iso20022.build import build_bulk, build_single, plan, uetr_for
 from iso20022.build._pacs_xml import ACCOUNT_TYPES_02
 from iso20022.build.pacs008 import settlement_date
 from iso20022.errors import OutboundBuildError
-from iso20022.keys import transfer_key
+from iso20022.keys import transfer_key, transfer_keys
 from iso20022.records import Account, Agent, Party, PostalAddress, Transfer
 from iso20022.route import Route, Routes
 from iso20022.schemas import load_schema
@@ -244,6 +244,19 @@ def test_bulk_splits_per_date_currency_and_size(head_schema: etree.XMLSchema | N
         total = back[0].message.total_interbank_settlement_amount
         assert total is not None and total.amount == back[0].message.control_sum
         assert len({e.currency for e in d.entries}) == 1
+
+
+def test_transfer_keys_of_many_transfers_are_each_transfers_key() -> None:
+    """``transfer_keys`` computes a message's key once for its consecutive transfers; messages
+    taking turns, and equal messages that are different objects, still give every key."""
+    one = list(iso20022.parse(pain001(4, seed=21)))
+    other = list(iso20022.parse(pain001(3, seed=22, envelope=True)))
+    copy = [dataclasses.replace(t, message=dataclasses.replace(t.message, message_id="COPY"))
+            for t in one]
+    mixed = [one[0], other[0], one[1], copy[0], copy[1], other[1], one[2], one[3], other[2]]
+    assert transfer_keys(mixed) == [transfer_key(t) for t in mixed]
+    assert len(set(transfer_keys(mixed))) == len(mixed)
+    assert transfer_keys([]) == []
 
 
 def test_uetr_carried_or_derived_from_the_transfer_key() -> None:

@@ -41,7 +41,7 @@ from decimal import Decimal
 
 from .. import _impl
 from ..errors import OutboundBuildError
-from ..keys import transfer_key
+from ..keys import transfer_key, transfer_keys
 from ..records import Agent, Money, Transfer
 from ..route import Route
 from ._pacs_xml import Writer, amount_text
@@ -275,7 +275,7 @@ def build_bulk(transfers: Sequence[Transfer], route: Route, *, our_bic: str,
     if not transfers:
         raise OutboundBuildError("a bulk message needs at least one transfer")
     check_our_bic(our_bic)
-    keys = [transfer_key(t) for t in transfers]
+    keys = transfer_keys(transfers)
     for t, key in zip(transfers, keys, strict=True):
         _check(t, key)
     when = _created(transfers, created)

@@ -30,7 +30,7 @@ from datetime import date, datetime
 from typing import cast
 
 from .. import _impl
-from ..keys import message_key, transfer_key
+from ..keys import message_key, transfer_keys
 from ..records import Account, MessageHeader, Transfer
 from ..route import Route, Routes
 from ..settle.protocol import Delivery, Entry
@@ -142,7 +142,7 @@ def plan(transfers: Iterable[Transfer], routes: Routes, *, our_bic: str,
 
 def _book(route: Route, members: list[Transfer], created: datetime | None) -> Delivery:
     """On-us postings: no message, one entry per transfer."""
-    keys = [transfer_key(t) for t in members]
+    keys = transfer_keys(members)
     when = created or members[0].message.creation_date_time
     return Delivery(key=_key(route, keys), route=route.name, adapter=route.adapter,
                     rail=route.rail, message_id=outbound_id("BK", when.date(), route.rail, *keys),
