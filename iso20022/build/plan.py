@@ -101,8 +101,9 @@ def plan(transfers: Iterable[Transfer], routes: Routes, *, our_bic: str,
     """
     check_our_bic(our_bic)
     singles: list[tuple[Route, Transfer]] = []
-    groups: dict[tuple[str, ...], tuple[Route, list[Transfer]]] = {}
-    order: list[tuple[str, ...] | int] = []  # a single (index) or a group (key)
+    # a group's key: route name, message key and, but for book routes, date and currency
+    groups: dict[tuple[str | date, ...], tuple[Route, list[Transfer]]] = {}
+    order: list[tuple[str | date, ...] | int] = []  # a single (index) or a group (key)
     header: MessageHeader | None = None  # a message's transfers come one after another:
     header_key = ""  # its key is computed once for them
     for transfer in transfers:
@@ -114,10 +115,10 @@ def plan(transfers: Iterable[Transfer], routes: Routes, *, our_bic: str,
         if transfer.message is not header:
             header = transfer.message
             header_key = message_key(header)
-        group: tuple[str, ...] = (route.name, header_key)
+        group: tuple[str | date, ...] = (route.name, header_key)
         if route.format != "book":
             when = created or transfer.message.creation_date_time
-            group += (settlement_date(transfer, when).isoformat(), transfer.amount.currency)
+            group += (settlement_date(transfer, when), transfer.amount.currency)
         if group not in groups:
             groups[group] = (route, [])
             order.append(group)
