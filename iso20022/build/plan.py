@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import cast
 
 from .. import _impl
 from ..keys import message_key, transfer_keys
@@ -58,14 +57,15 @@ def _entry(transfer: Transfer, key: str, uetr: str | None, value_date: date) -> 
     amount = transfer.amount
     # Entry(**values), without the frozen __init__'s object.__setattr__ per field (one
     # entry per transfer: half of what building it cost)
-    return cast(Entry, _impl.records.make(Entry, {
+    entry: Entry = _impl.records.make(Entry, {
         "transfer_key": key, "amount": amount.amount, "currency": amount.currency,
         "end_to_end_id": transfer.end_to_end_id, "uetr": uetr,
         "debtor_account": _account_id(transfer.debtor_account),
         "creditor_account": _account_id(transfer.creditor_account),
         "msg_id": transfer.message.message_id,
         "pmt_inf_id": payment.payment_information_id if payment is not None else None,
-        "value_date": value_date}))
+        "value_date": value_date})
+    return entry
 
 
 def _key(route: Route, keys: Iterable[str]) -> str:
@@ -77,8 +77,8 @@ def _delivery(route: Route, out: Outbound, transfers: list[Transfer]) -> Deliver
     headers = {"settlement_date": out.settlement_date.isoformat()}
     if out.to_bic:
         headers["to"] = out.to_bic
-    entries = tuple(_entry(t, k, u, out.settlement_date)
-                    for t, k, u in zip(transfers, out.transfer_keys, out.uetrs, strict=True))
+    entries = tuple([_entry(t, k, u, out.settlement_date)
+                     for t, k, u in zip(transfers, out.transfer_keys, out.uetrs, strict=True)])
     return Delivery(key=_key(route, out.transfer_keys), route=route.name, adapter=route.adapter,
                     rail=route.rail, message_id=out.message_id, message_type=out.message_type,
                     body=out.body, headers=headers, entries=entries)
