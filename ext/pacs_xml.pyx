@@ -93,6 +93,15 @@ cdef inline bint _xml_char(Py_UCS4 c) noexcept:
     return c <= 0xD7FF or 0xE000 <= c <= 0xFFFD or 0x10000 <= c <= 0x10FFFF
 
 
+cdef inline bint _given(object value) except -1:
+    """The twin's ``if value:`` for a field: None and str answered without a call."""
+    if value is None:
+        return False
+    if type(value) is str:
+        return len(<str>value) != 0
+    return bool(value)
+
+
 cdef int _not_allowed(Py_UCS4 c) except -1:
     raise ValueError(f"character {chr(c)!r} is not allowed in XML")
 
@@ -358,15 +367,16 @@ cdef class Writer:
         return self._el(tag, text)
 
     cdef inline int _opt(self, const char* tag, object text) except -1:
-        if text:
+        if _given(text):
             self._el(tag, text)
         return 0
 
     cdef int _code_or_prtry(self, const char* tag, object code, object prtry) except -1:
-        if code:
-            inner, text = b"Cd", code
-        elif prtry:
-            inner, text = b"Prtry", prtry
+        cdef const char* inner
+        if _given(code):
+            inner, text = "Cd", code
+        elif _given(prtry):
+            inner, text = "Prtry", prtry
         else:
             return 0
         self._open(tag)
