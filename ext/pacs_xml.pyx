@@ -328,14 +328,17 @@ cdef class Writer:
     # -- elements (internal: tags are C strings) --------------------------------------
 
     cdef int _open(self, const char* tag) except -1:
-        return self._open_with(tag, None)
+        self._start_tag(tag)
+        return self._push(tag)
 
-    cdef int _open_with(self, const char* tag, str attrs) except -1:
+    cdef int _start_tag(self, const char* tag) except -1:
+        """``<tag`` of a container: its attributes, then _push."""
         if self._depth >= MAX_DEPTH:
             raise IndexError("tuple index out of range")
-        self._start(tag, strlen(tag))
-        if attrs:
-            self._utf8(attrs)
+        return self._start(tag, strlen(tag))
+
+    cdef int _push(self, const char* tag) except -1:
+        """End the start tag of a container and write inside it until _close."""
         self._put(">\n", 2)
         self._marks[self._depth] = self._len
         self._tags[self._depth] = tag
@@ -435,11 +438,20 @@ cdef class Writer:
         The namespace is this writer's version's, or that of ``message_id``.
         """
         ns = self.ns if message_id is None else NS_PREFIX + message_id
-        self._open_with(_tag(tag), attribute("xmlns", ns))
+        cdef const char* name = _tag(tag)
+        self._start_tag(name)
+        self._put(' xmlns="', 8)  # attribute("xmlns", ns), without its Python calls
+        self._text(ns, True)
+        self._byte(c'"')
+        self._push(name)
 
     def open(self, str tag not None, str attrs=""):
         """Start ``<tag>``; what follows goes inside it until :meth:`close`."""
-        self._open_with(_tag(tag), attrs)
+        cdef const char* name = _tag(tag)
+        self._start_tag(name)
+        if attrs:
+            self._utf8(attrs)
+        self._push(name)
 
     def close(self):
         """End the innermost open element (``<tag/>`` when nothing was written in it)."""
