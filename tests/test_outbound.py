@@ -11,11 +11,12 @@ compares their bytes.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import pickle
 import re
 import uuid
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ import iso20022
 from iso20022 import schemas
 from iso20022.build import build_bulk, build_single, plan, uetr_for
 from iso20022.build._pacs_xml import ACCOUNT_TYPES_02
-from iso20022.build.pacs008 import settlement_date
+from iso20022.build.pacs008 import outbound_id, settlement_date
 from iso20022.errors import OutboundBuildError
 from iso20022.keys import transfer_key, transfer_keys
 from iso20022.records import Account, Agent, Party, PostalAddress, Transfer
@@ -271,6 +272,18 @@ def test_uetr_carried_or_derived_from_the_transfer_key() -> None:
     assert uetr_for("a") != uetr_for("b")
     other = dataclasses.replace(without, end_to_end_id="OTHER")
     assert build_single(other, route, our_bic=OUR_BIC).uetrs[0] != made
+
+
+def test_uetrs_and_id_dates_are_written_as_their_definitions_write_them() -> None:
+    """``uetr_for`` sets the UUID's bits itself and ``outbound_id`` formats the date without
+    strftime: the same text as ``uuid.UUID(bytes=digest, version=4)`` and ``%Y%m%d``."""
+    for n in range(200):
+        key = hashlib.sha256(str(n).encode()).hexdigest()[:32]
+        digest = hashlib.blake2b(f"uetr\x1f{key}".encode(), digest_size=16).digest()
+        assert uetr_for(key) == str(uuid.UUID(bytes=digest, version=4))
+    for day in (date(2026, 11, 25), date(1, 1, 1), date(999, 12, 31), date(1000, 1, 2),
+                date(9999, 12, 31)):
+        assert outbound_id("P8", day, "rail", "k").startswith(f"P8{day:%Y%m%d}"), day
 
 
 def test_ids_deterministic_short_and_per_rail() -> None:

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -85,7 +84,9 @@ def _digest(*parts: str) -> bytes:
 def _id_stem(prefix: str, day: date) -> str:
     if len(prefix) > 7:
         raise ValueError("prefix longer than 7 characters")
-    return f"{prefix}{day:%Y%m%d}"
+    if day.year < 1000:  # strftime writes such a year without padding: keep its text
+        return f"{prefix}{day:%Y%m%d}"
+    return prefix + day.isoformat().replace("-", "")  # %Y%m%d, at a sixth of strftime's cost
 
 
 def outbound_id(prefix: str, day: date, *parts: str) -> str:
@@ -110,7 +111,12 @@ def uetr_for(key: str) -> str:
 
     Example: ``uetr_for(transfer_key(t))``.
     """
-    return str(uuid.UUID(bytes=_digest("uetr", key), version=4))
+    # uuid.UUID(bytes=digest, version=4), set and written without the class's Python code
+    digest = bytearray(_digest("uetr", key))
+    digest[6] = (digest[6] & 0x0F) | 0x40  # version 4
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def settlement_date(transfer: Transfer, created: datetime) -> date:
@@ -235,13 +241,14 @@ def build_single(transfer: Transfer, route: Route, *, our_bic: str,
         w.el("BizMsgIdr", msg_id)
         w.el("MsgDefIdr", w.message_id)
         w.opt("BizSvc", route.business_service)
-        w.el("CreDt", _stamp(when))
+        stamp = _stamp(when)
+        w.el("CreDt", stamp)
         w.close()
         w.root()
         w.open("FIToFICstmrCdtTrf")
         w.open("GrpHdr")
         w.el("MsgId", msg_id)
-        w.el("CreDtTm", _stamp(when))
+        w.el("CreDtTm", stamp)
         w.el("NbOfTxs", "1")
         _settlement_info(w, route)
         w.close()
