@@ -6,6 +6,7 @@
 
 # -- parties ----------------------------------------------------------------------------
 
+
 cdef int _address(Writer w, object a) except -1:
     if a is None:
         return 0
@@ -36,12 +37,14 @@ cdef int _address(Writer w, object a) except -1:
         w._el_or_empty("AdrLine", line)
     return w._close()
 
+
 cdef int _generic(Writer w, object g) except -1:
     w._open("Othr")
     w._el_or_empty("Id", _get(g, GID_ID))
     w._code_or_prtry("SchmeNm", _get(g, GID_SCHEME_CODE), _get(g, GID_SCHEME_PROPRIETARY))
     w._opt("Issr", _get(g, GID_ISSUER))
     return w._close()
+
 
 cdef int _party(Writer w, const char* tag, object p) except -1:
     if p is None:
@@ -80,6 +83,7 @@ cdef int _party(Writer w, const char* tag, object p) except -1:
     w._opt("CtryOfRes", _get(p, P_COUNTRY_OF_RESIDENCE))
     return w._close()
 
+
 cdef int _account(Writer w, const char* tag, object a) except -1:
     if a is None:
         return 0
@@ -113,12 +117,14 @@ cdef int _account(Writer w, const char* tag, object a) except -1:
         w._close()
     return w._close()
 
+
 cdef int _bic_only(Writer w, const char* tag, str bic) except -1:
     w._open(tag)
     w._open("FinInstnId")
     w._el("BICFI" if w.new else "BIC", bic)
     w._close()
     return w._close()
+
 
 cdef int _agent(Writer w, const char* tag, object a) except -1:
     if a is None:
@@ -152,12 +158,14 @@ cdef int _agent(Writer w, const char* tag, object a) except -1:
         w._close()
     return w._close()
 
+
 cdef int _bic_agent(Writer w, const char* tag, object bic) except -1:
     if isinstance(bic, str) and bic:
         return _bic_only(w, tag, bic)
     return _agent(w, tag, Agent(bic=bic))
 
 # -- transaction parts ------------------------------------------------------------------
+
 
 cdef int _payment_ids(Writer w, str instruction_id, str end_to_end_id, str transaction_id,
                       object uetr) except -1:
@@ -168,6 +176,7 @@ cdef int _payment_ids(Writer w, str instruction_id, str end_to_end_id, str trans
     if uetr is not None:
         w._el("UETR", uetr)
     return w._close()
+
 
 cdef int _payment_type(Writer w, object t) except -1:
     instruction_priority = _get(t, T_INSTRUCTION_PRIORITY)
@@ -188,12 +197,14 @@ cdef int _payment_type(Writer w, object t) except -1:
     w._code_or_prtry("CtgyPurp", category_purpose, category_purpose_proprietary)
     return w._close()
 
+
 cdef int _intermediaries(Writer w, object agents) except -1:
     cdef int number = 0
     for agent in agents[:3]:
         _agent(w, _INTERMEDIARIES[number], agent)
         number += 1
     return 0
+
 
 cdef int _tail(Writer w, object t) except -1:
     _party(w, "UltmtCdtr", _get(t, T_ULTIMATE_CREDITOR))
@@ -232,6 +243,7 @@ cdef int _tail(Writer w, object t) except -1:
             w._close()
         w._close()
     return 0
+
 
 cdef int _transaction(Writer w, object t, str tx_id, object uetr, object day, object bearer,
                       object instructing, object instructed) except -1:
