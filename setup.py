@@ -20,6 +20,7 @@ EXTENSIONS = [
     ("iso20022._speedups.strset", "ext/strset.pyx"),
     ("iso20022._speedups.xsdstream", "ext/xsdstream.pyx"),
     ("iso20022._speedups.screen", "ext/screen.pyx"),
+    ("iso20022._speedups.pacs_xml", "ext/pacs_xml.pyx"),
 ]
 
 

@@ -15,8 +15,10 @@ equal the counts the hand-written chain gives (and the two must agree on every
 transfer, checked once before measuring).
 
 Group ``plan 2,000 transfers``: ``iso20022.build.plan`` (route + build XML +
-deliveries) on 2,000 pain.001 transfers, against serializing the same number
-of single-transaction lxml trees (a floor for "build XML at all").
+deliveries) on 2,000 pain.001 transfers with the compiled writer
+(``iso20022-plan``) and with its pure-Python twin (``iso20022-plan-python``),
+against serializing the same number of single-transaction lxml trees (a floor
+for "build XML at all").  Both plan cases must give the twin's bytes.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from iso20022.build import plan
 from iso20022.records import Transfer
 from iso20022.route import Routes
 from iso20022.synth import pacs008, pain001
+
+from .harness import implementation_modules
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "routes.toml"
 N_ROUTE = 100_000
@@ -172,25 +176,32 @@ def _serialize_floor(ts: list[Transfer]) -> int:
     return total
 
 
-@pytest.mark.parametrize("case", ["iso20022-plan", "lxml-serialize-floor"])
+@pytest.mark.parametrize("case", ["iso20022-plan", "iso20022-plan-python",
+                                  "lxml-serialize-floor"])
 def test_plan(benchmark: Any, routes: Routes, pool: list[Transfer], case: str) -> None:
     pain = [t for t in pool if t.message.message_type.startswith("pain.001")][:N_PLAN]
     benchmark.group = PLAN_GROUP
-    if case == "iso20022-plan":
-        deliveries = benchmark.pedantic(plan, args=(pain, routes),
-                                        kwargs={"our_bic": "HANSDEHHXXX"}, rounds=3,
-                                        iterations=1)
+    implementation = iso20022.IMPLEMENTATION
+    if case.startswith("iso20022-plan"):
+        implementation = "python" if case.endswith("-python") else "compiled"
+        with implementation_modules("python"):
+            reference = [d.body for d in plan(pain, routes, our_bic="HANSDEHHXXX")]
+        with implementation_modules(implementation):
+            deliveries = benchmark.pedantic(plan, args=(pain, routes),
+                                            kwargs={"our_bic": "HANSDEHHXXX"}, rounds=3,
+                                            iterations=1)
         entries = [e for d in deliveries for e in d.entries]
         produced = len(entries)
         correct = (produced == len(pain)
                    and sum((e.amount for e in entries), Decimal(0))
-                   == sum((t.amount.amount for t in pain), Decimal(0)))
+                   == sum((t.amount.amount for t in pain), Decimal(0))
+                   and [d.body for d in deliveries] == reference)
         extra = {"deliveries": len(deliveries),
                  "body_bytes": sum(len(d.body) for d in deliveries)}
     else:
         produced = benchmark.pedantic(_serialize_floor, args=(pain,), rounds=3, iterations=1)
         correct, extra = None, {}
-    info: dict[str, Any] = {"implementation": iso20022.IMPLEMENTATION, "case": case,
+    info: dict[str, Any] = {"implementation": implementation, "case": case,
                             "transactions": len(pain), "bytes": 0, "produced": produced,
                             "correct": correct, **extra}
     if benchmark.stats is not None:

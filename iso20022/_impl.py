@@ -26,6 +26,7 @@ TWINS: Final = {
     "strset": "iso20022._strset_py",
     "xsdstream": "iso20022.validation._xsdstream_py",
     "screen": "iso20022.validation._screen_py",
+    "pacs_xml": "iso20022.build._pacs_xml",
 }
 """Every compiled module (``iso20022._speedups.<name>``) and its pure-Python twin."""
 
@@ -61,6 +62,7 @@ scan: Final = load("scan", TWINS["scan"])
 strset: Final = load("strset", TWINS["strset"])
 xsdstream: Final = load("xsdstream", TWINS["xsdstream"])
 screen: Final = load("screen", TWINS["screen"])
+pacs_xml: Final = load("pacs_xml", TWINS["pacs_xml"])
 
 IMPLEMENTATION: Final[str] = "python" if (_REASON or _FAILED) else "compiled"
 FALLBACK_REASON: Final[str | None] = _REASON or ("; ".join(_FAILED) if _FAILED else None)

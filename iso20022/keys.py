@@ -18,10 +18,11 @@ Example:
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 
 from .records import MessageHeader, Transfer
 
-__all__ = ["message_key", "sender_of", "transfer_key"]
+__all__ = ["message_key", "sender_of", "transfer_key", "transfer_keys"]
 
 
 def sender_of(header: MessageHeader) -> str:
@@ -54,9 +55,27 @@ def message_key(header: MessageHeader) -> str:
 
 def transfer_key(transfer: Transfer) -> str:
     """A 32-hex-digit key naming ``transfer`` stably across runs and machines."""
+    return _transfer_key(transfer, message_key(transfer.message))
+
+
+def transfer_keys(transfers: Iterable[Transfer]) -> list[str]:
+    """``[transfer_key(t) for t in transfers]``, each message's key computed once for
+    its transfers that come one after another (as a message's transfers do)."""
+    keys = []
+    header: MessageHeader | None = None
+    header_key = ""
+    for transfer in transfers:
+        if transfer.message is not header:
+            header = transfer.message
+            header_key = message_key(header)
+        keys.append(_transfer_key(transfer, header_key))
+    return keys
+
+
+def _transfer_key(transfer: Transfer, header_key: str) -> str:
     payment = transfer.payment
     parts = (
-        message_key(transfer.message),
+        header_key,
         payment.payment_information_id if payment is not None else "",
         str(transfer.source.index),
         transfer.end_to_end_id,

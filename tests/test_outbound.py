@@ -3,17 +3,20 @@
 Every generated message is validated against its official XSD (pacs.008.001.08
 and .02 are bundled; the head.001.001.02 AppHdr comes from ../shared/xsd through
 ISO20022_SCHEMA_PATH) and parsed back with ``iso20022.parse`` to compare amounts,
-ids, parties, accounts and agents with the source transfer.
+ids, parties, accounts and agents with the source transfer.  Every test runs on
+both implementations of the writer (``use_implementation``); test_outbound_twins.py
+compares their bytes.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import pickle
 import re
 import uuid
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,9 +28,9 @@ import iso20022
 from iso20022 import schemas
 from iso20022.build import build_bulk, build_single, plan, uetr_for
 from iso20022.build._pacs_xml import ACCOUNT_TYPES_02
-from iso20022.build.pacs008 import settlement_date
+from iso20022.build.pacs008 import outbound_id, settlement_date
 from iso20022.errors import OutboundBuildError
-from iso20022.keys import transfer_key
+from iso20022.keys import transfer_key, transfer_keys
 from iso20022.records import Account, Agent, Party, PostalAddress, Transfer
 from iso20022.route import Route, Routes
 from iso20022.schemas import load_schema
@@ -35,6 +38,8 @@ from iso20022.settle.protocol import Delivery
 from iso20022.synth import pacs008, pain001
 
 from support import CORPUS, SHARED, corpus_rows, require_corpus, require_shared
+
+pytestmark = pytest.mark.usefixtures("use_implementation")
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "routes.toml"
 OUR_BIC = "HANSDEHHXXX"
@@ -242,6 +247,19 @@ def test_bulk_splits_per_date_currency_and_size(head_schema: etree.XMLSchema | N
         assert len({e.currency for e in d.entries}) == 1
 
 
+def test_transfer_keys_of_many_transfers_are_each_transfers_key() -> None:
+    """``transfer_keys`` computes a message's key once for its consecutive transfers; messages
+    taking turns, and equal messages that are different objects, still give every key."""
+    one = list(iso20022.parse(pain001(4, seed=21)))
+    other = list(iso20022.parse(pain001(3, seed=22, envelope=True)))
+    copy = [dataclasses.replace(t, message=dataclasses.replace(t.message, message_id="COPY"))
+            for t in one]
+    mixed = [one[0], other[0], one[1], copy[0], copy[1], other[1], one[2], one[3], other[2]]
+    assert transfer_keys(mixed) == [transfer_key(t) for t in mixed]
+    assert len(set(transfer_keys(mixed))) == len(mixed)
+    assert transfer_keys([]) == []
+
+
 def test_uetr_carried_or_derived_from_the_transfer_key() -> None:
     with_uetr = next(iso20022.parse(pain001(1, version="pain.001.001.09", seed=2)))
     without = next(iso20022.parse(pain001(1, version="pain.001.001.03", seed=2)))
@@ -254,6 +272,18 @@ def test_uetr_carried_or_derived_from_the_transfer_key() -> None:
     assert uetr_for("a") != uetr_for("b")
     other = dataclasses.replace(without, end_to_end_id="OTHER")
     assert build_single(other, route, our_bic=OUR_BIC).uetrs[0] != made
+
+
+def test_uetrs_and_id_dates_are_written_as_their_definitions_write_them() -> None:
+    """``uetr_for`` sets the UUID's bits itself and ``outbound_id`` formats the date without
+    strftime: the same text as ``uuid.UUID(bytes=digest, version=4)`` and ``%Y%m%d``."""
+    for n in range(200):
+        key = hashlib.sha256(str(n).encode()).hexdigest()[:32]
+        digest = hashlib.blake2b(f"uetr\x1f{key}".encode(), digest_size=16).digest()
+        assert uetr_for(key) == str(uuid.UUID(bytes=digest, version=4))
+    for day in (date(2026, 11, 25), date(1, 1, 1), date(999, 12, 31), date(1000, 1, 2),
+                date(9999, 12, 31)):
+        assert outbound_id("P8", day, "rail", "k").startswith(f"P8{day:%Y%m%d}"), day
 
 
 def test_ids_deterministic_short_and_per_rail() -> None:

@@ -28,8 +28,9 @@ import hashlib
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from ..keys import message_key, transfer_key
-from ..records import Account, Transfer
+from .. import _impl
+from ..keys import message_key, transfer_keys
+from ..records import Account, MessageHeader, Transfer
 from ..route import Route, Routes
 from ..settle.protocol import Delivery, Entry
 from .pacs008 import (
@@ -53,13 +54,18 @@ def _account_id(account: Account | None) -> str | None:
 
 def _entry(transfer: Transfer, key: str, uetr: str | None, value_date: date) -> Entry:
     payment = transfer.payment
-    return Entry(transfer_key=key, amount=transfer.amount.amount,
-                 currency=transfer.amount.currency, end_to_end_id=transfer.end_to_end_id,
-                 uetr=uetr, debtor_account=_account_id(transfer.debtor_account),
-                 creditor_account=_account_id(transfer.creditor_account),
-                 msg_id=transfer.message.message_id,
-                 pmt_inf_id=payment.payment_information_id if payment is not None else None,
-                 value_date=value_date)
+    amount = transfer.amount
+    # Entry(**values), without the frozen __init__'s object.__setattr__ per field (one
+    # entry per transfer: half of what building it cost)
+    entry: Entry = _impl.records.make(Entry, {
+        "transfer_key": key, "amount": amount.amount, "currency": amount.currency,
+        "end_to_end_id": transfer.end_to_end_id, "uetr": uetr,
+        "debtor_account": _account_id(transfer.debtor_account),
+        "creditor_account": _account_id(transfer.creditor_account),
+        "msg_id": transfer.message.message_id,
+        "pmt_inf_id": payment.payment_information_id if payment is not None else None,
+        "value_date": value_date})
+    return entry
 
 
 def _key(route: Route, keys: Iterable[str]) -> str:
@@ -71,8 +77,8 @@ def _delivery(route: Route, out: Outbound, transfers: list[Transfer]) -> Deliver
     headers = {"settlement_date": out.settlement_date.isoformat()}
     if out.to_bic:
         headers["to"] = out.to_bic
-    entries = tuple(_entry(t, k, u, out.settlement_date)
-                    for t, k, u in zip(transfers, out.transfer_keys, out.uetrs, strict=True))
+    entries = tuple([_entry(t, k, u, out.settlement_date)
+                     for t, k, u in zip(transfers, out.transfer_keys, out.uetrs, strict=True)])
     return Delivery(key=_key(route, out.transfer_keys), route=route.name, adapter=route.adapter,
                     rail=route.rail, message_id=out.message_id, message_type=out.message_type,
                     body=out.body, headers=headers, entries=entries)
@@ -95,18 +101,24 @@ def plan(transfers: Iterable[Transfer], routes: Routes, *, our_bic: str,
     """
     check_our_bic(our_bic)
     singles: list[tuple[Route, Transfer]] = []
-    groups: dict[tuple[str, ...], tuple[Route, list[Transfer]]] = {}
-    order: list[tuple[str, ...] | int] = []  # a single (index) or a group (key)
+    # a group's key: route name, message key and, but for book routes, date and currency
+    groups: dict[tuple[str | date, ...], tuple[Route, list[Transfer]]] = {}
+    order: list[tuple[str | date, ...] | int] = []  # a single (index) or a group (key)
+    header: MessageHeader | None = None  # a message's transfers come one after another:
+    header_key = ""  # its key is computed once for them
     for transfer in transfers:
         route = routes.route(transfer).route
         if route.format == "pacs.008.001.08":
             order.append(len(singles))
             singles.append((route, transfer))
             continue
-        group: tuple[str, ...] = (route.name, message_key(transfer.message))
+        if transfer.message is not header:
+            header = transfer.message
+            header_key = message_key(header)
+        group: tuple[str | date, ...] = (route.name, header_key)
         if route.format != "book":
             when = created or transfer.message.creation_date_time
-            group += (settlement_date(transfer, when).isoformat(), transfer.amount.currency)
+            group += (settlement_date(transfer, when), transfer.amount.currency)
         if group not in groups:
             groups[group] = (route, [])
             order.append(group)
@@ -131,7 +143,7 @@ def plan(transfers: Iterable[Transfer], routes: Routes, *, our_bic: str,
 
 def _book(route: Route, members: list[Transfer], created: datetime | None) -> Delivery:
     """On-us postings: no message, one entry per transfer."""
-    keys = [transfer_key(t) for t in members]
+    keys = transfer_keys(members)
     when = created or members[0].message.creation_date_time
     return Delivery(key=_key(route, keys), route=route.name, adapter=route.adapter,
                     rail=route.rail, message_id=outbound_id("BK", when.date(), route.rail, *keys),
