@@ -151,8 +151,9 @@ cdef inline object _new(type cls):
     return _generic_alloc(<PyTypeObject*>cls, 0)
 
 
-cdef inline void _set_slot(object obj, Py_ssize_t offset, object value):
-    # The slot is NULL (fresh object) and owns the reference taken here.
+cdef inline void _set_slot(object obj, Py_ssize_t offset, object value) noexcept:
+    # The slot is NULL (fresh object) and owns the reference taken here.  noexcept: it
+    # cannot fail, and without it Cython checks PyErr_Occurred() after every call.
     cdef PyObject** slot = <PyObject**>((<char*><PyObject*>obj) + offset)
     Py_INCREF(value)
     slot[0] = <PyObject*>value
@@ -431,8 +432,12 @@ cdef inline object _get(_Rec rec, Py_ssize_t i):
     return None if v == NULL else <object>v
 
 
-cdef inline void _give(_Rec rec, Py_ssize_t i, object value):
-    """``data[name] = value`` on a record in the making (a new name goes last)."""
+cdef inline void _give(_Rec rec, Py_ssize_t i, object value) noexcept:
+    """``data[name] = value`` on a record in the making (a new name goes last).
+
+    noexcept, as ``_set_slot``: nothing here raises (a value released runs no Python
+    code that could: values are texts, numbers and records in the making).
+    """
     cdef PyObject* old = rec.vals[i]
     Py_INCREF(value)
     rec.vals[i] = <PyObject*>value
