@@ -78,7 +78,7 @@ _URI_REFERENCE = re.compile(
 
 cdef dict _ENCODINGS = {}
 cdef dict _URIS = {}
-cdef dict _DECLS = {}  # XML declaration body (bytes) -> declared encoding or None
+cdef dict _DECLS = {}  # XML declaration body (bytes) -> declared encoding, None for UTF-8 or none
 cdef object _UNKNOWN = object()
 
 
@@ -953,9 +953,13 @@ cdef class _Scanner:
             if match is None:
                 raise self.syntax("malformed XML declaration", j)
             encoding = match.group(3)
+            # A UTF-8 label is remembered as no label: both read the document as it is
+            # (and the label's spelling is not looked at again for every message).
+            if encoding is not None and encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+                encoding = None
             if len(_DECLS) < 256:
                 _DECLS[body] = encoding
-        if encoding is None or encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+        if encoding is None:
             return 0
         if not _libxml2_knows(encoding):
             raise self.syntax(f"unsupported encoding {encoding!r}", j)
