@@ -39,6 +39,8 @@ cdef extern from "Python.h":
         PyMemberDef* d_member
     object _generic_alloc "PyType_GenericAlloc"(PyTypeObject* cls, Py_ssize_t n)
     object PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar)
+    Py_ssize_t _refcnt "Py_REFCNT"(PyObject* o)
+    void _set_refcnt "Py_SET_REFCNT"(PyObject* o, Py_ssize_t n)
     void* PyUnicode_DATA(object u)
 
 cdef object _MISSING = dataclasses.MISSING
@@ -83,6 +85,30 @@ cdef class _Plan:
     cdef int how[64]              # 0 required, 1 default value, 2 default factory
     cdef Py_ssize_t nreq
     cdef Py_ssize_t req[64]       # positions of the required fields, in ``required`` order
+    # A new record starts as a copy of ``template`` (see _fresh): by slot, in memory
+    # order (CPython lays slots out by name, not in field order), the default value of
+    # each field that has one (borrowed from ``defaults``), NULL for the others, which
+    # ``rest`` lists in field order.  The template's values are few distinct objects
+    # (None, ()): ``shared`` and ``shared_n`` say how many references each gains.
+    cdef bint flat                # the slots fill one block from ``base``, one word each
+    cdef Py_ssize_t base
+    cdef PyObject* template[64]
+    cdef Py_ssize_t nshared
+    cdef PyObject* shared[64]
+    cdef Py_ssize_t shared_n[64]
+    cdef Py_ssize_t nrest
+    cdef Py_ssize_t rest[64]
+
+
+cdef class _Defaults:
+    """The Transfer defaults of a scope: ``slots`` by field position, None where absent;
+    ``vals`` the same as a C array (borrowed from ``slots``), ``pos[:npos]`` the
+    positions present."""
+
+    cdef list slots
+    cdef PyObject* vals[64]
+    cdef Py_ssize_t npos
+    cdef unsigned char pos[64]
 
 
 cdef dict _PLANS = {}
@@ -123,8 +149,38 @@ cdef _Plan _plan(type cls):
     plan.nreq = len(plan.required)
     for i in range(plan.nreq):
         plan.req[i] = plan.index[plan.required[i]]
+    _template(plan)
     _PLANS[cls] = plan
     return plan
+
+
+cdef int _template(_Plan plan) except -1:
+    """Set up ``plan.template`` and what goes with it (see _Plan)."""
+    cdef Py_ssize_t i, k
+    cdef Py_ssize_t w = sizeof(PyObject*)
+    plan.nshared = 0
+    plan.nrest = 0
+    plan.base = min([plan.offsets[i] for i in range(plan.n)] or [0])
+    plan.flat = sorted([plan.offsets[i] for i in range(plan.n)]) == \
+        [plan.base + i * w for i in range(plan.n)]
+    for i in range(plan.n):
+        plan.template[i] = NULL
+    for i in range(plan.n):
+        if plan.how[i] != 1:
+            plan.rest[plan.nrest] = i
+            plan.nrest += 1
+            continue
+        if plan.flat:
+            plan.template[(plan.offsets[i] - plan.base) // w] = plan.fallback[i]
+        for k in range(plan.nshared):
+            if plan.shared[k] == plan.fallback[i]:
+                plan.shared_n[k] += 1
+                break
+        else:
+            plan.shared[plan.nshared] = plan.fallback[i]
+            plan.shared_n[plan.nshared] = 1
+            plan.nshared += 1
+    return 0
 
 
 cdef int _step_of(_Plan plan, Py_ssize_t i, object tp) except -1:
@@ -159,15 +215,55 @@ cdef inline void _set_slot(object obj, Py_ssize_t offset, object value) noexcept
     slot[0] = <PyObject*>value
 
 
-cdef object _finish(_Plan plan, object obj, bint* given):
-    """Fill the slots not given with their defaults; ``TypeError`` for a missing one."""
-    cdef Py_ssize_t i
-    for i in range(plan.n):
-        if given[i]:
+cdef inline void _put_slot(object obj, Py_ssize_t offset, object value) noexcept:
+    # The slot of a record from _fresh: NULL or a default value, which the plan's
+    # ``defaults`` also holds (releasing it here never frees it).
+    cdef PyObject** slot = <PyObject**>((<char*><PyObject*>obj) + offset)
+    cdef PyObject* old = slot[0]
+    Py_INCREF(value)
+    slot[0] = <PyObject*>value
+    Py_XDECREF(old)
+
+
+cdef inline object _peek(object obj, Py_ssize_t offset):
+    """The value in a slot of a record being built, None for NULL."""
+    cdef PyObject* v = (<PyObject**>((<char*><PyObject*>obj) + offset))[0]
+    return None if v == NULL else <object>v
+
+
+cdef object _fresh(_Plan plan):
+    """A new record of ``plan.cls`` whose fields hold their default values, if any.
+
+    Field by field, the defaults cost a loop over every field of every record (most
+    fields are absent from a given document); here they cost one copy of the template
+    and one reference count update per distinct default (None, ()).  The fields given
+    are then written with ``_put_slot``, and ``_complete`` finishes the record.
+    """
+    cdef Py_ssize_t i, k
+    cdef PyObject* o
+    obj = _new(plan.cls)
+    if plan.flat:
+        memcpy((<char*><PyObject*>obj) + plan.base, plan.template, plan.n * sizeof(PyObject*))
+        for k in range(plan.nshared):
+            o = plan.shared[k]
+            _set_refcnt(o, _refcnt(o) + plan.shared_n[k])
+    else:
+        for i in range(plan.n):
+            if plan.how[i] == 1:
+                _set_slot(obj, plan.offsets[i], <object>plan.fallback[i])
+    return obj
+
+
+cdef object _complete(_Plan plan, object obj):
+    """The fields of a record from _fresh with no default value and none given: call
+    their default factory, or ``TypeError`` for a missing one (as ``__init__``, in
+    field order)."""
+    cdef Py_ssize_t i, k
+    for k in range(plan.nrest):
+        i = plan.rest[k]
+        if (<PyObject**>((<char*><PyObject*>obj) + plan.offsets[i]))[0] != NULL:
             continue
-        if plan.how[i] == 1:
-            _set_slot(obj, plan.offsets[i], <object>plan.fallback[i])
-        elif plan.how[i] == 2:
+        if plan.how[i] == 2:
             _set_slot(obj, plan.offsets[i], (<object>plan.fallback[i])())
         else:
             raise TypeError(f"{plan.cls_name}.__init__() missing 1 required keyword-only "
@@ -189,16 +285,11 @@ cdef Py_ssize_t _S_LINE = _SOURCE.index["line"]
 
 
 cdef object _source(object file, Py_ssize_t index, object line):
-    cdef bint given[64]
-    cdef Py_ssize_t i
-    obj = _new(Source)
-    for i in range(_SOURCE.n):
-        given[i] = False
-    _set_slot(obj, _SOURCE.offsets[_S_FILE], file)
-    _set_slot(obj, _SOURCE.offsets[_S_INDEX], index)
-    _set_slot(obj, _SOURCE.offsets[_S_LINE], line)
-    given[_S_FILE] = given[_S_INDEX] = given[_S_LINE] = True
-    return _finish(_SOURCE, obj, given)
+    obj = _fresh(_SOURCE)
+    _put_slot(obj, _SOURCE.offsets[_S_FILE], file)
+    _put_slot(obj, _SOURCE.offsets[_S_INDEX], index)
+    _put_slot(obj, _SOURCE.offsets[_S_LINE], line)
+    return _complete(_SOURCE, obj)
 
 
 cdef Py_ssize_t _T_MESSAGE = _TRANSFER.index["message"]
@@ -211,38 +302,39 @@ cdef Py_ssize_t _T_INSTRUCTED = _TRANSFER.index["instructed_amount"]
 cdef Py_ssize_t _T_EQUIVALENT = _TRANSFER.index["equivalent_amount"]
 
 
-cdef object _build_transfer(object message, object payment, list defaults, _Rec values,
+cdef object _build_transfer(object message, object payment, _Defaults defaults, _Rec values,
                             object source):
     """``_build.build_transfer`` with the defaults by field position (see _defaults_of).
 
     No collected value is None, so None marks an absent field, as a missing key does
-    in the Python builder's ``kwargs``.
+    in the Python builder's ``kwargs``; the record is written as it is decided (the
+    scope's defaults, then the transaction's values over them).
     """
-    cdef list slots = defaults[:]  # a copy (list() takes the generic sequence path)
-    cdef bint given[64]
     cdef Py_ssize_t i, k
+    cdef Py_ssize_t* off = _TRANSFER.offsets
+    obj = _fresh(_TRANSFER)
+    if defaults is not None:
+        for k in range(defaults.npos):
+            i = defaults.pos[k]
+            _put_slot(obj, off[i], <object>defaults.vals[i])
     for k in range(values.norder):
         i = values.order[k]
-        slots[i] = _step_rec(_TRANSFER, i, <object>values.vals[i])
-    slots[_T_MESSAGE] = message
+        _put_slot(obj, off[i], _step_rec(_TRANSFER, i, <object>values.vals[i]))
+    if message is not None:
+        _put_slot(obj, off[_T_MESSAGE], message)
     if payment is not None:
-        slots[_T_PAYMENT] = payment
-    slots[_T_SOURCE] = source
-    if slots[_T_AMOUNT] is None:
-        amount = slots[_T_INTERBANK] or slots[_T_INSTRUCTED] or slots[_T_EQUIVALENT]
-        if amount is not None:
-            slots[_T_AMOUNT] = amount
-    if slots[_T_AMOUNT] is None:
-        raise MissingFieldError("Transfer", "amount")
-    if slots[_T_END_TO_END] is None:
+        _put_slot(obj, off[_T_PAYMENT], payment)
+    if source is not None:
+        _put_slot(obj, off[_T_SOURCE], source)
+    if _peek(obj, off[_T_AMOUNT]) is None:
+        amount = (_peek(obj, off[_T_INTERBANK]) or _peek(obj, off[_T_INSTRUCTED])
+                  or _peek(obj, off[_T_EQUIVALENT]))
+        if amount is None:
+            raise MissingFieldError("Transfer", "amount")
+        _put_slot(obj, off[_T_AMOUNT], amount)
+    if _peek(obj, off[_T_END_TO_END]) is None:
         raise MissingFieldError("Transfer", "end_to_end_id")
-    obj = _new(Transfer)
-    for i in range(_TRANSFER.n):
-        value = slots[i]
-        given[i] = value is not None
-        if given[i]:
-            _set_slot(obj, _TRANSFER.offsets[i], value)
-    return _finish(_TRANSFER, obj, given)
+    return _complete(_TRANSFER, obj)
 
 
 # -- text -> value ---------------------------------------------------------------------------
@@ -495,19 +587,15 @@ cdef object _step_rec(_Plan plan, Py_ssize_t i, object value):
 
 cdef object _build_rec(_Plan plan, _Rec rec):
     """``_build.build``: required fields first, then each value in insertion order."""
-    cdef bint given[64]
     cdef Py_ssize_t i, k
     for k in range(plan.nreq):
         if rec.vals[plan.req[k]] == NULL:
             raise MissingFieldError(plan.cls_name, plan.names[plan.req[k]])
-    for i in range(plan.n):
-        given[i] = False
-    obj = _new(plan.cls)
+    obj = _fresh(plan)
     for k in range(rec.norder):
         i = rec.order[k]
-        _set_slot(obj, plan.offsets[i], _step_rec(plan, i, <object>rec.vals[i]))
-        given[i] = True
-    return _finish(plan, obj, given)
+        _put_slot(obj, plan.offsets[i], _step_rec(plan, i, <object>rec.vals[i]))
+    return _complete(plan, obj)
 
 
 # -- the per-scope records, from records in the making (mirror _build's builders) ------------
@@ -572,7 +660,7 @@ cdef object _payment_of(object values, int index):
     return _build_rec(_PAYMENT, rec)
 
 
-cdef list _defaults_of(object outer, object inner):
+cdef _Defaults _defaults_of(object outer, object inner):
     """``_build.transfer_defaults(outer, inner)`` by field position, None where absent.
 
     Later scopes win; each name is converted once, in the order of its first appearance.
@@ -582,6 +670,7 @@ cdef list _defaults_of(object outer, object inner):
     cdef unsigned char order[64]
     cdef Py_ssize_t norder = 0, k, i
     cdef _Rec rec
+    cdef _Defaults out = _Defaults.__new__(_Defaults)
     for scope in (outer, inner):
         if scope is None:
             continue
@@ -597,4 +686,12 @@ cdef list _defaults_of(object outer, object inner):
     for k in range(norder):
         i = order[k]
         slots[i] = _step_rec(_TRANSFER, i, raw[i])
-    return slots
+    out.slots = slots
+    out.npos = 0
+    for i in range(_TRANSFER.n):
+        value = slots[i]
+        out.vals[i] = <PyObject*>value
+        if value is not None:
+            out.pos[out.npos] = <unsigned char>i
+            out.npos += 1
+    return out

@@ -1389,7 +1389,7 @@ cdef class _TransferScanner(_Scanner):
     cdef bytes payment_scope
     cdef object group_values, message, group_defaults
     cdef object payment_values, payment
-    cdef list defaults      # Transfer defaults of the scope, by field position
+    cdef _Defaults defaults # Transfer defaults of the scope, by field position
     cdef int payment_count, tx_in_parent, tx_index
     cdef object tx_values
     cdef int tx_line
