@@ -797,7 +797,7 @@ cdef class _Scanner:
             q += 1
 
     @cython.final
-    cdef int plain_text(self, Py_ssize_t a, Py_ssize_t b, int lines) except -1:
+    cdef inline int plain_text(self, Py_ssize_t a, Py_ssize_t b, int lines) except -1:
         """``text`` for plain bytes (see _PLAIN) inside the root: they pass unchanged.
 
         ``lines``: the line feeds in them, or -1 to count them here.
@@ -1187,7 +1187,7 @@ cdef class _Scanner:
         return None
 
     @cython.final
-    cdef int push_name(self, int d, Py_ssize_t qa, Py_ssize_t qn) except -1:
+    cdef inline int push_name(self, int d, Py_ssize_t qa, Py_ssize_t qn) except -1:
         """Copy the qname ``p[qa:qa+qn]`` onto the arena at depth ``d``."""
         cdef Py_ssize_t start = self.qoff[d - 1] + self.qlen[d - 1] if d > 1 else 0
         cdef Py_ssize_t want
