@@ -34,7 +34,7 @@ Why it is written this way:
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.unicode cimport PyUnicode_AsUTF8String, PyUnicode_DecodeUTF8
-from libc.stdlib cimport free, malloc, realloc
+from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.stdint cimport uint64_t
 from libc.string cimport memchr, memcmp, memcpy
 
@@ -409,7 +409,10 @@ cdef class _Scanner:
     cdef int* modes         # per depth: M_*
     cdef int* nodes         # per depth: trie node id, or -1
     cdef bint* capture      # per depth: the element's text fills a field
-    cdef list containers    # per depth: where the element's values go (walker's type), or None
+    # per depth: where the element's values go (the walker's type), or NULL; a C array of
+    # owned references (no list access per element), entries above ``depth`` are NULL
+    cdef PyObject** containers
+    cdef Py_ssize_t slots
     cdef object app_values, app_header_type, app_header
     cdef bint seen_document
     cdef list ready         # records completed, in document order, not yet handed out
@@ -420,11 +423,17 @@ cdef class _Scanner:
         self.tbuf = NULL
         self.qbuf = NULL
         self.frames = NULL
+        self.containers = NULL
 
     def __dealloc__(self):
+        cdef Py_ssize_t d
         free(self.tbuf)
         free(self.qbuf)
         free(self.frames)
+        if self.containers != NULL:
+            for d in range(self.slots):
+                Py_XDECREF(self.containers[d])
+            free(self.containers)
 
     def __init__(self, stream, bytes head, spec, limits):
         self.stream = stream
@@ -472,7 +481,10 @@ cdef class _Scanner:
         self.capture[0] = False
         self.modes[0] = M_OUT
         self.nodes[0] = -1
-        self.containers = [None] * slots
+        self.slots = slots
+        self.containers = <PyObject**>calloc(slots, sizeof(PyObject*))
+        if self.containers == NULL:
+            raise MemoryError()
         self.ns = [(b"", b"", 0), (b"xml", XML_NS, 0)]
         self.ns_top = 0
         self.depth = 0
@@ -1027,7 +1039,7 @@ cdef class _Scanner:
         return 0
 
     @cython.final
-    cdef int end_tag(self) except -1:
+    cdef inline int end_tag(self) except -1:
         cdef Py_ssize_t i = self.pos, j, k, close, qa, qn
         cdef bint plain = False
         # Most end tags are the open element's qname and '>', inside the window: the one
@@ -1206,7 +1218,7 @@ cdef class _Scanner:
         return 0
 
     @cython.final
-    cdef int open_element(self, Py_ssize_t qa, Py_ssize_t qn, Py_ssize_t first,
+    cdef inline int open_element(self, Py_ssize_t qa, Py_ssize_t qn, Py_ssize_t first,
                           Py_ssize_t last, list attrs, int line, Py_ssize_t at) except -1:
         """The element named ``p[qa:qa+qn]`` opens; ``first`` / ``last``: the offsets of
         the first and last ':' in the name (-1: none), or ``first == -2``: not known yet."""
@@ -1282,7 +1294,7 @@ cdef class _Scanner:
         return 0
 
     @cython.final
-    cdef int close_element(self) except -1:
+    cdef inline int close_element(self) except -1:
         cdef int d = self.depth
         cdef Py_ssize_t n
         self.walk_end(d, self.start_line[d])
@@ -1314,6 +1326,22 @@ cdef class _Scanner:
     cdef int finish(self) except -1:
         """The input ended after the root element closed."""
         raise NotImplementedError
+
+    @cython.final
+    cdef inline object container(self, int d):
+        """Where the values of the element at depth ``d`` go, or None."""
+        cdef PyObject* c = self.containers[d]
+        return None if c == NULL else <object>c
+
+    @cython.final
+    cdef inline void set_container(self, int d, object container) noexcept:
+        cdef PyObject* old = self.containers[d]
+        if container is None:
+            self.containers[d] = NULL
+        else:
+            Py_INCREF(container)
+            self.containers[d] = <PyObject*>container
+        Py_XDECREF(old)
 
     @cython.final
     cdef inline bint is_name(self, int d, const char* name, Py_ssize_t n):
@@ -1429,7 +1457,7 @@ cdef class _TransferScanner(_Scanner):
                 node = self.trie.child(self.nodes[d - 1], local, n)
                 if node >= 0:
                     mode = M_FIELD
-                    container = self.containers[d - 1]
+                    container = self.container(d - 1)
                     if self.trie.group_of[node] != NULL:
                         container = _start_group(container, <_Leaf>self.trie.group_of[node])
                     if attrs is not None and self.trie.attrs_of[node] != NULL:
@@ -1461,7 +1489,7 @@ cdef class _TransferScanner(_Scanner):
         self.modes[d] = mode
         self.nodes[d] = node
         self.index[d] = index
-        self.containers[d] = container
+        self.set_container(d, container)
         self.capture[d] = mode == M_FIELD and self.trie.leaf_of[node] != NULL
         return 0
 
@@ -1522,14 +1550,14 @@ cdef class _TransferScanner(_Scanner):
             except ValueError as exc:
                 raise self.error(InvalidValueError, str(exc), line, leaf.code) from None
             self.tlen = 0
-            _put(self.containers[d], leaf, value, leaf.repeat)
+            _put(<_Rec>self.containers[d], leaf, value, leaf.repeat)
         elif mode == M_TX:
             self.ready.append(self.finish_tx(d))
         elif mode == M_GRP:
             self.finish_group(d, line)
         elif mode == M_APPHDR:
             self.app_header = _app_header_of(self.app_header_type, self.app_values)
-        self.containers[d] = None
+        self.set_container(d, None)
         return 0
 
     @cython.final
