@@ -1091,12 +1091,60 @@ cdef class _Scanner:
         return 0
 
     @cython.final
+    cdef list attributes_in(self, Py_ssize_t start, Py_ssize_t stop):
+        """The (name bytes, value) pairs of the attributes in ``p[start:stop]`` (after a
+        start tag's name), or None when there are none; errors as libxml2 reports them."""
+        cdef Py_ssize_t k, a, v, q, mark
+        cdef unsigned char quote
+        cdef const unsigned char* hit
+        cdef list attrs = None
+        k = start
+        while True:
+            a = k
+            while k < stop and _is_ws(self.p[k]):
+                k += 1
+            if k >= stop:
+                break
+            if k == a:
+                raise self.syntax("attributes construct error (space required)", k)
+            a = k
+            k = self.name_end(k, stop)
+            key = PyBytes_FromStringAndSize(<const char*>self.p + a, k - a)
+            while k < stop and _is_ws(self.p[k]):
+                k += 1
+            if k >= stop or self.p[k] != 0x3D:
+                raise self.syntax("attribute without '='", k)
+            k += 1
+            while k < stop and _is_ws(self.p[k]):
+                k += 1
+            if k >= stop or (self.p[k] != 0x22 and self.p[k] != 0x27):
+                raise self.syntax("attribute value not quoted", k)
+            quote = self.p[k]
+            v = k + 1
+            hit = <const unsigned char*>memchr(self.p + v, quote, stop - v)
+            if hit == NULL:
+                raise self.syntax("attribute value not closed", stop)
+            q = hit - self.p
+            # Decode after any text the enclosing element has captured, then drop it again.
+            mark = self.tlen
+            self.chars(v, q, 2, True)
+            value = PyUnicode_DecodeUTF8(<const char*>self.tbuf + mark, self.tlen - mark, NULL)
+            self.tlen = mark
+            if attrs is None:
+                attrs = []
+            for seen, _ in attrs:
+                if seen == key:
+                    raise self.syntax(f"attribute {key.decode('utf-8', 'replace')} redefined", a)
+            attrs.append((key, value))
+            k = q + 1
+        return attrs
+
+    @cython.final
     cdef int start_tag(self) except -1:
-        cdef Py_ssize_t i = self.pos, j, k, close, a, v, q, stop, mark
+        cdef Py_ssize_t i = self.pos, j, close, stop
         cdef Py_ssize_t first = -1, last = -1, scanned = -1
         cdef bint empty, plain
-        cdef unsigned char quote, c
-        cdef const unsigned char* hit
+        cdef unsigned char c
         if self.root_closed:
             raise self.syntax("extra content at the end of the document", i)
         # Most start tags are an ASCII name and '>' (or '/>') inside the window: read
@@ -1137,46 +1185,8 @@ cdef class _Scanner:
                 first = -2  # a longer (non-ASCII) name: open_element finds its colons
         empty = self.p[close - 1] == 0x2F
         stop = close - 1 if empty else close
-        attrs = None
-        k = j
-        while True:
-            a = k
-            while k < stop and _is_ws(self.p[k]):
-                k += 1
-            if k >= stop:
-                break
-            if k == a:
-                raise self.syntax("attributes construct error (space required)", k)
-            a = k
-            k = self.name_end(k, stop)
-            key = PyBytes_FromStringAndSize(<const char*>self.p + a, k - a)
-            while k < stop and _is_ws(self.p[k]):
-                k += 1
-            if k >= stop or self.p[k] != 0x3D:
-                raise self.syntax("attribute without '='", k)
-            k += 1
-            while k < stop and _is_ws(self.p[k]):
-                k += 1
-            if k >= stop or (self.p[k] != 0x22 and self.p[k] != 0x27):
-                raise self.syntax("attribute value not quoted", k)
-            quote = self.p[k]
-            v = k + 1
-            hit = <const unsigned char*>memchr(self.p + v, quote, stop - v)
-            if hit == NULL:
-                raise self.syntax("attribute value not closed", stop)
-            q = hit - self.p
-            # Decode after any text the enclosing element has captured, then drop it again.
-            mark = self.tlen
-            self.chars(v, q, 2, True)
-            value = PyUnicode_DecodeUTF8(<const char*>self.tbuf + mark, self.tlen - mark, NULL)
-            self.tlen = mark
-            if attrs is None:
-                attrs = []
-            for seen, _ in attrs:
-                if seen == key:
-                    raise self.syntax(f"attribute {key.decode('utf-8', 'replace')} redefined", a)
-            attrs.append((key, value))
-            k = q + 1
+        # Most tags have no attributes: no Python object is made for them here.
+        attrs = None if j >= stop else self.attributes_in(j, stop)
         if not plain:
             self.count_lines(i, close + 1)
         self.pos = close + 1
@@ -1218,28 +1228,12 @@ cdef class _Scanner:
         return 0
 
     @cython.final
-    cdef inline int open_element(self, Py_ssize_t qa, Py_ssize_t qn, Py_ssize_t first,
-                          Py_ssize_t last, list attrs, int line, Py_ssize_t at) except -1:
-        """The element named ``p[qa:qa+qn]`` opens; ``first`` / ``last``: the offsets of
-        the first and last ':' in the name (-1: none), or ``first == -2``: not known yet."""
-        cdef int d = self.depth + 1
-        cdef Py_ssize_t i, colon
+    cdef bytes namespaces(self, int d, int parent, Py_ssize_t qn, Py_ssize_t first,
+                          Py_ssize_t last, list attrs, int line, Py_ssize_t at):
+        """For an element with a prefix or attributes (see open_element): its namespace
+        declarations, its name and attribute prefixes checked; its namespace name."""
+        cdef Py_ssize_t colon
         cdef int kind
-        cdef int parent = self.modes[self.depth]
-        # The name goes onto the arena first (error paths spell it); depth follows below.
-        self.push_name(d, qa, qn)
-        if first == -2:
-            first = last = -1
-            for i in range(qn):
-                if self.qbuf[self.qoff[d] + i] == 0x3A:
-                    if first < 0:
-                        first = i
-                    last = i
-        self.lofs[d] = last + 1
-        if self.depth >= self.max_depth:
-            raise self.error_at(LimitExceededError,
-                                f"elements nested deeper than {self.max_depth}", line,
-                                self.depth, self.local_name(d))
         # Namespace declarations of this element come first (they may bind its own prefix).
         if attrs is not None:
             for key, value in attrs:
@@ -1279,6 +1273,39 @@ cdef class _Scanner:
                                         f"namespace prefix {aprefix.decode('utf-8')!r} "
                                         f"of attribute {key.decode('utf-8')!r} is not declared",
                                         line, self.depth, self.local_name(d))
+        return uri
+
+    @cython.final
+    cdef inline int open_element(self, Py_ssize_t qa, Py_ssize_t qn, Py_ssize_t first,
+                          Py_ssize_t last, list attrs, int line, Py_ssize_t at) except -1:
+        """The element named ``p[qa:qa+qn]`` opens; ``first`` / ``last``: the offsets of
+        the first and last ':' in the name (-1: none), or ``first == -2``: not known yet."""
+        cdef int d = self.depth + 1
+        cdef Py_ssize_t i
+        cdef int parent = self.modes[self.depth]
+        cdef bytes uri
+        # The name goes onto the arena first (error paths spell it); depth follows below.
+        self.push_name(d, qa, qn)
+        if first == -2:
+            first = last = -1
+            for i in range(qn):
+                if self.qbuf[self.qoff[d] + i] == 0x3A:
+                    if first < 0:
+                        first = i
+                    last = i
+        self.lofs[d] = last + 1
+        if self.depth >= self.max_depth:
+            raise self.error_at(LimitExceededError,
+                                f"elements nested deeper than {self.max_depth}", line,
+                                self.depth, self.local_name(d))
+        # Most elements have no prefix and no attribute, and only those outside the
+        # Document need their namespace name: the rest is done apart, when needed.
+        if attrs is not None or last >= 0:
+            uri = self.namespaces(d, parent, qn, first, last, attrs, line, at)
+        elif parent == M_OUT:
+            uri = self.resolve(b"")
+        else:
+            uri = None
         if self.depth > 0:
             self.has_child[self.depth] = 1
         self.root_seen = True
