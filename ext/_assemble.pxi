@@ -547,7 +547,7 @@ cdef int _put(_Rec rec, _Leaf leaf, object value, bint repeat) except -1:
         i = leaf.par[k]
         child = _get(rec, i)
         if child is None:
-            child = _rec(leaf.par_plans[k])
+            child = _rec(<_Plan>leaf.par_plan[k])
             _give(rec, i, child)
         rec = <_Rec?>child
     i = leaf.pos

@@ -1572,10 +1572,12 @@ cdef class _TransferScanner(_Scanner):
         self.check_text(d, line)
         if mode == M_FIELD and self.capture[d]:
             leaf = <_Leaf>self.trie.leaf_of[self.nodes[d]]
-            try:
-                value = _value(leaf.kind, self.tbuf, self.tlen)
-            except ValueError as exc:
-                raise self.error(InvalidValueError, str(exc), line, leaf.code) from None
+            # A text (most fields) converts without fail (the buffer holds checked UTF-8):
+            # no exception handler is set up for it.
+            if leaf.kind == K_TEXT:
+                value = _text_of(self.tbuf, self.tlen)
+            else:
+                value = self.field_value(leaf, line)
             self.tlen = 0
             _put(<_Rec>self.containers[d], leaf, value, leaf.repeat)
         elif mode == M_TX:
@@ -1586,6 +1588,14 @@ cdef class _TransferScanner(_Scanner):
             self.app_header = _app_header_of(self.app_header_type, self.app_values)
         self.set_container(d, None)
         return 0
+
+    @cython.final
+    cdef object field_value(self, _Leaf leaf, int line):
+        """The value of the text captured for ``leaf``; InvalidValueError for a bad one."""
+        try:
+            return _value(leaf.kind, self.tbuf, self.tlen)
+        except ValueError as exc:
+            raise self.error(InvalidValueError, str(exc), line, leaf.code) from None
 
     @cython.final
     cdef int finish_group(self, int d, int line) except -1:
