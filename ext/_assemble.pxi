@@ -398,6 +398,10 @@ cdef object _value(int kind, const unsigned char* s, Py_ssize_t n):
         return _text_of(s, n)
     if kind == K_DECIMAL:
         if _plain_decimal(s, n):
+            if _DEC_LAYOUT:
+                value = _decimal_of(s, n)
+                if value is not None:
+                    return value
             return _Decimal(PyUnicode_DecodeASCII(<const char*>s, n, NULL))
     elif kind == K_DATE:
         if n == 10 and s[4] == 0x2D and s[7] == 0x2D and _digits(s, 0, 4) \
@@ -421,6 +425,125 @@ cdef object _value(int kind, const unsigned char* s, Py_ssize_t n):
         if n == 5 and memcmp(s, b"false", 5) == 0 or n == 1 and s[0] == 0x30:
             return False
     return _py_convert(_KIND_NAMES[kind], PyUnicode_DecodeUTF8(<const char*>s, n, NULL))
+
+
+# -- Decimal from a plain decimal text, written in place ------------------------------------
+#
+# Why: ``Decimal(text)`` costs about 1,700 instructions (argument parsing, context lookup,
+# a copy of the text, libmpdec's string parser), more than the scanner spends on an element.
+# An amount is a plain decimal of a few digits, whose value libmpdec stores as a sign,
+# an exponent and one 64-bit word of coefficient (radix 10**19) inside the Decimal
+# object.  Those are written here directly, in the layout of CPython's ``_decimal``
+# (``PyDecObject`` holding an ``mpd_t`` and its static data words).  That layout is not
+# a public API: ``_probe_decimal_layout`` checks it at import against Decimals made the
+# ordinary way, and any difference leaves ``Decimal(text)`` in use.
+
+cdef extern from *:
+    """
+    typedef struct {
+        uint8_t flags;
+        Py_ssize_t exp;
+        Py_ssize_t digits;
+        Py_ssize_t len;
+        Py_ssize_t alloc;
+        uint64_t *data;
+    } iso20022_mpd_t;
+    typedef struct {
+        PyObject_HEAD
+        Py_hash_t hash;
+        iso20022_mpd_t dec;
+        uint64_t data[4];
+    } iso20022_dec_t;
+    """
+    ctypedef struct iso20022_mpd_t:
+        unsigned char flags
+        Py_ssize_t exp
+        Py_ssize_t digits
+        Py_ssize_t len
+        Py_ssize_t alloc
+        uint64_t* data
+    ctypedef struct iso20022_dec_t:
+        Py_ssize_t hash
+        iso20022_mpd_t dec
+        uint64_t data[4]
+    object _object_new "_PyObject_New"(PyTypeObject* tp)
+
+DEF MPD_NEG = 1
+DEF MPD_STATIC = 16
+DEF MPD_STATIC_DATA = 32
+DEF MPD_MINALLOC = 4
+
+cdef bint _DEC_LAYOUT = False
+
+
+cdef bint _dec_is(object value, int flags, Py_ssize_t exp, Py_ssize_t digits, Py_ssize_t length,
+                  uint64_t low):
+    """Whether the Decimal ``value`` holds these fields where ``iso20022_dec_t`` says."""
+    cdef iso20022_dec_t* d = <iso20022_dec_t*><PyObject*>value
+    return (d.dec.flags == flags and d.dec.exp == exp and d.dec.digits == digits
+            and d.dec.len == length and d.dec.alloc == MPD_MINALLOC and d.dec.data == d.data
+            and d.data[0] == low)
+
+
+cdef bint _probe_decimal_layout() except -1:
+    # A non-GC type of exactly this size (then _PyObject_New makes what dec_dealloc frees).
+    if type(_Decimal) is not type \
+            or (<PyTypeObject*>_Decimal).tp_basicsize != sizeof(iso20022_dec_t) \
+            or (<PyTypeObject*>_Decimal).tp_itemsize != 0 or _Decimal.__flags__ & (1 << 14) \
+            or type(_Decimal("1")) is not _Decimal:
+        return False
+    cdef int own = MPD_STATIC | MPD_STATIC_DATA
+    return (_dec_is(_Decimal("-1234.500"), own | MPD_NEG, -3, 7, 1, 1234500)
+            and _dec_is(_Decimal("0.00"), own, -2, 1, 1, 0)
+            and _dec_is(_Decimal("-0"), own | MPD_NEG, 0, 1, 1, 0)
+            and _dec_is(_Decimal("9999999999999999999"), own, 0, 19, 1, 9999999999999999999u)
+            and _dec_is(_Decimal("12345678901234567890.5"), own, -1, 21, 2,
+                        123456789012345678905 % 10 ** 19)
+            and str(_decimal_of(<const unsigned char*>b"-001.50", 7)) == "-1.50"
+            and hash(_decimal_of(<const unsigned char*>b"2.5", 3)) == hash(_Decimal("2.5")))
+
+
+cdef object _decimal_of(const unsigned char* s, Py_ssize_t n):
+    """``Decimal(s[:n])`` for a plain decimal text (see _plain_decimal) of at most 19
+    significant digits, or None for another (left to ``Decimal``)."""
+    cdef Py_ssize_t i = 0, digits = 0, after = 0
+    cdef bint neg = False, dot = False
+    cdef uint64_t coef = 0
+    cdef unsigned char c
+    cdef iso20022_dec_t* d
+    if n > 64:
+        return None
+    if s[0] == 0x2D or s[0] == 0x2B:
+        neg = s[0] == 0x2D
+        i = 1
+    while i < n:
+        c = s[i]
+        i += 1
+        if c == 0x2E:
+            dot = True
+            continue
+        if dot:
+            after += 1
+        if digits or c != 0x30:
+            digits += 1
+            if digits > 19:
+                return None
+            coef = coef * 10 + (c - 0x30)
+    # The new object is what PyDecType_New makes: static mpd_t, static data words.
+    obj = _object_new(<PyTypeObject*>_Decimal)
+    d = <iso20022_dec_t*><PyObject*>obj
+    d.hash = -1
+    d.dec.flags = MPD_STATIC | MPD_STATIC_DATA | (MPD_NEG if neg else 0)
+    d.dec.exp = -after
+    d.dec.digits = digits or 1
+    d.dec.len = 1
+    d.dec.alloc = MPD_MINALLOC
+    d.dec.data = d.data
+    d.data[0] = coef
+    return obj
+
+
+_DEC_LAYOUT = _probe_decimal_layout()
 
 
 cdef uint64_t _HIGHS8

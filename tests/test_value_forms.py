@@ -65,6 +65,28 @@ def test_decimal_forms(text: str) -> None:
         assert result[3] == "AM12"
 
 
+# Plain decimals the compiled path writes into a Decimal itself (up to 19 significant
+# digits) and, past that, leaves to Decimal(): each must be the Decimal of its text with
+# the same sign, digits and exponent (Decimal equality alone ignores the exponent).
+EXACT_DECIMALS = ["0", "0.00", "-0", "-0.00", "+0.", "12.50", "-12.3400", "007.250", ".5", "-.5",
+                  "5.", "1234567890123456789", "9999999999999999999", "10000000000000000000",
+                  "18446744073709551616", "0.0000000000000000000001", "00000000000000000000012.5",
+                  "1" + "0" * 30 + ".5", "3." + "1" * 70]
+
+
+@pytest.mark.parametrize("text", EXACT_DECIMALS)
+def test_decimals_are_exactly_those_of_their_text(text: str) -> None:
+    kinds = ["python"] if COMPILED_DISABLED else ["python", "compiled"]
+    for which in kinds:
+        with implementation_modules(which):
+            (t,) = iso20022.parse(small_pacs008(amount=text))
+        value, expected = t.amount.amount, Decimal(text)
+        assert type(value) is Decimal
+        assert (value.as_tuple(), str(value), hash(value)) == \
+            (expected.as_tuple(), str(expected), hash(expected)), which
+        assert value.compare_total(expected) == 0 and value + 1 == expected + 1
+
+
 @pytest.mark.parametrize("text", DATES)
 def test_date_forms(text: str) -> None:
     result = both(small_pacs008(extra=f"<IntrBkSttlmDt>{text}</IntrBkSttlmDt>"))
