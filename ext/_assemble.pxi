@@ -604,6 +604,7 @@ cdef inline long long _num64(const unsigned char* s, Py_ssize_t n) noexcept nogi
 # which the dicts would have been converted (so the same nested error comes first).
 
 @cython.no_gc
+@cython.freelist(32)
 cdef class _Rec:
     """The values collected for one record of class ``plan.cls``.
 
@@ -614,28 +615,36 @@ cdef class _Rec:
     The values are a C array of ``plan.n`` owned references (NULL = not collected; no
     value is None), not a list: a record in the making costs no list of Nones to fill
     and to release.  ``vals[i]`` is set exactly for the positions in ``order[:norder]``
-    (every write below keeps that), which is what dealloc releases.  The array is
-    allocated apart so that the object stays small (Python's allocator serves it).
+    (every write below keeps that), which is what dealloc releases.  For a record of
+    at most 16 fields (most of them) the array is ``small``, inside the object (zeroed
+    with it when the object is made); a larger one is allocated apart.  The object stays
+    small enough for Python's allocator, and a free list keeps a few for reuse (a
+    transfer makes and drops a dozen of them).
     """
 
     cdef _Plan plan
     cdef PyObject** vals  # by field position, plan.n entries, zeroed
     cdef Py_ssize_t norder
     cdef unsigned char order[64]  # field positions, in first-insertion order
+    cdef PyObject* small[16]
 
     def __dealloc__(self):
         cdef Py_ssize_t k
         if self.vals != NULL:
             for k in range(self.norder):
                 Py_XDECREF(self.vals[self.order[k]])
-            PyMem_Free(self.vals)
+            if self.vals != self.small:
+                PyMem_Free(self.vals)
 
 
 cdef inline _Rec _rec(_Plan plan):
     cdef _Rec rec = _Rec.__new__(_Rec)
-    rec.vals = <PyObject**>PyMem_Calloc(plan.n or 1, sizeof(PyObject*))
-    if rec.vals == NULL:
-        raise MemoryError()
+    if plan.n <= 16:
+        rec.vals = rec.small  # zeroed: a new (or reused) object is cleared whole
+    else:
+        rec.vals = <PyObject**>PyMem_Calloc(plan.n, sizeof(PyObject*))
+        if rec.vals == NULL:
+            raise MemoryError()
     rec.plan = plan
     rec.norder = 0
     return rec
