@@ -79,6 +79,7 @@ _URI_REFERENCE = re.compile(
 cdef dict _ENCODINGS = {}
 cdef dict _URIS = {}
 cdef dict _DECLS = {}  # XML declaration body (bytes) -> declared encoding, None for UTF-8 or none
+cdef bytes _PLAIN_DECL = None  # the last body found in _DECLS to mean UTF-8
 cdef object _UNKNOWN = object()
 
 
@@ -113,8 +114,10 @@ def _libxml2_knows(str encoding):
     return known
 
 
-cdef str ISO_PREFIX = ISO_NAMESPACE_PREFIX
-cdef str HEAD_PREFIX = ISO_NAMESPACE_PREFIX + "head.001."
+# The same prefixes as UTF-8 bytes: a namespace name (bytes) is matched without decoding
+# it (they are ASCII, so the bytes start with them exactly when the decoded text does).
+cdef bytes ISO_PREFIX_B = ISO_NAMESPACE_PREFIX.encode("ascii")
+cdef bytes HEAD_PREFIX_B = (ISO_NAMESPACE_PREFIX + "head.001.").encode("ascii")
 cdef bytes XML_NS = b"http://www.w3.org/XML/1998/namespace"
 
 # Frame modes, as in the reference parser.
@@ -193,6 +196,14 @@ cdef inline int _xmlns_kind(bytes key) noexcept:
     if n == 5:
         return 1
     return 2 if s[5] == 0x3A else 0
+
+
+cdef inline bint _starts(bytes value, bytes prefix) noexcept:
+    """``value.startswith(prefix)`` (False for None)."""
+    if value is None or PyBytes_GET_SIZE(value) < PyBytes_GET_SIZE(prefix):
+        return False
+    return memcmp(PyBytes_AS_STRING(value), PyBytes_AS_STRING(prefix),
+                  PyBytes_GET_SIZE(prefix)) == 0
 
 
 cdef inline Py_ssize_t _last_colon(bytes key) noexcept:
@@ -956,6 +967,12 @@ cdef class _Scanner:
     @cython.final
     cdef int declaration_xml(self, Py_ssize_t j, Py_ssize_t close) except -1:
         """The XML declaration: version required; a non-UTF-8 encoding is transcoded."""
+        global _PLAIN_DECL
+        # Most messages of a stream repeat one declaration: compared in place with the
+        # last one that meant UTF-8 (no bytes object, no dict lookup).
+        if _PLAIN_DECL is not None and PyBytes_GET_SIZE(_PLAIN_DECL) == close - j \
+                and memcmp(PyBytes_AS_STRING(_PLAIN_DECL), self.p + j, close - j) == 0:
+            return 0
         body = PyBytes_FromStringAndSize(<const char*>self.p + j, close - j)
         # The few declarations a process meets are matched once (a regex match costs
         # more than the rest of a small message's prolog).
@@ -972,6 +989,7 @@ cdef class _Scanner:
             if len(_DECLS) < 256:
                 _DECLS[body] = encoding
         if encoding is None:
+            _PLAIN_DECL = body
             return 0
         if not _libxml2_knows(encoding):
             raise self.syntax(f"unsupported encoding {encoding!r}", j)
@@ -1388,13 +1406,12 @@ cdef class _Scanner:
                                     f"{self.spec.message_id} Document, found "
                                     f"{self.local_name(d)}", line, d, None)
             return M_ROOT
-        namespace = uri.decode("utf-8", "replace")
-        if self.is_name(d, "Document", 8) and namespace.startswith(ISO_PREFIX):
+        if self.is_name(d, "Document", 8) and _starts(uri, ISO_PREFIX_B):
             self.seen_document = True
             return M_DOC
-        if self.is_name(d, "AppHdr", 6) and namespace.startswith(HEAD_PREFIX) \
+        if self.is_name(d, "AppHdr", 6) and _starts(uri, HEAD_PREFIX_B) \
                 and not self.seen_document:
-            self.app_header_type = namespace[len(ISO_PREFIX):]
+            self.app_header_type = uri[len(ISO_PREFIX_B):].decode("utf-8", "replace")
             return M_APPHDR
         return M_OUT
 
