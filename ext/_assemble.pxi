@@ -42,6 +42,9 @@ cdef extern from "Python.h":
     Py_ssize_t _refcnt "Py_REFCNT"(PyObject* o)
     void _set_refcnt "Py_SET_REFCNT"(PyObject* o, Py_ssize_t n)
     void* PyUnicode_DATA(object u)
+    int PyUnicode_KIND(object u)
+    ctypedef unsigned char Py_UCS1
+    ctypedef unsigned short Py_UCS2
 
 cdef object _MISSING = dataclasses.MISSING
 cdef type _member_type = type(type("_Probe", (), {"__slots__": ("x",)}).__dict__["x"])
@@ -565,11 +568,54 @@ cdef inline str _text_of(const unsigned char* s, Py_ssize_t n):
         high |= s[i]
         i += 1
     if high & _HIGHS8:
-        return PyUnicode_DecodeUTF8(<const char*>s, n, NULL)
+        return _utf8_text(s, n)
     if n == 0:
         return ""
     text = PyUnicode_New(n, 127)
     memcpy(PyUnicode_DATA(text), s, n)
+    return text
+
+
+cdef str _utf8_text(const unsigned char* s, Py_ssize_t n):
+    """``PyUnicode_DecodeUTF8(s, n)`` for a text with non-ASCII characters, in two passes:
+    its length and largest character, then the characters written into a new str of
+    the kind they need.
+
+    The scanner checked the text's UTF-8 as it read it; anything ``_utf8`` refuses
+    still goes to ``PyUnicode_DecodeUTF8`` (for its error).  CPython's decoder grows
+    and then shrinks its buffer and costs several times this for a name or an address.
+    """
+    cdef Py_ssize_t i = 0, m = 0
+    cdef unsigned int u, top = 0
+    cdef int k, kind
+    cdef void* data
+    while i < n:
+        k = _utf8(s, i, n, &u)
+        if k <= 0:
+            return PyUnicode_DecodeUTF8(<const char*>s, n, NULL)
+        if u > top:
+            top = u
+        m += 1
+        i += k
+    text = PyUnicode_New(m, top)
+    kind = PyUnicode_KIND(text)
+    data = PyUnicode_DATA(text)
+    i = m = 0
+    if kind == 1:
+        while i < n:
+            i += _utf8(s, i, n, &u)
+            (<Py_UCS1*>data)[m] = <Py_UCS1>u
+            m += 1
+    elif kind == 2:
+        while i < n:
+            i += _utf8(s, i, n, &u)
+            (<Py_UCS2*>data)[m] = <Py_UCS2>u
+            m += 1
+    else:
+        while i < n:
+            i += _utf8(s, i, n, &u)
+            (<Py_UCS4*>data)[m] = <Py_UCS4>u
+            m += 1
     return text
 
 

@@ -148,3 +148,18 @@ def test_of_two_incomplete_records_the_first_in_document_order_is_reported(extra
     # GenericId.id is found under its first table path; Charge.amount has none of its own.
     first = "Othr/Id [" if extra.startswith(_NO_ID) else "missing required Charge.amount"
     assert first in result[4]
+
+
+# Text of each width CPython stores a str in (ASCII, Latin-1, UCS-2, UCS-4) and mixed:
+# the compiled path builds such a str itself from the checked UTF-8.
+TEXTS = ["Debtor", "Köhler", "ÿé", "Āx", "Ω", "金桥科技股份有限公司", "a😀b", "é😀", "x" * 9 + "é",
+         "é" * 40, "Zürich &amp; Genève"]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_texts_are_read_as_written(text: str) -> None:
+    kinds = ["python"] if COMPILED_DISABLED else ["python", "compiled"]
+    for which in kinds:
+        with implementation_modules(which):
+            (t,) = iso20022.parse(small_pacs008(text))
+        assert t.debtor.name == text.replace("&amp;", "&"), which
