@@ -160,12 +160,14 @@ cdef inline Py_ssize_t _plain_span(const unsigned char* p, Py_ssize_t i, Py_ssiz
     """End of the run of ``_PLAIN`` bytes at ``p[i]``; adds its line feeds to ``lines``.
 
     Most text of a document (indentation, values) is such a run: measured here in
-    one pass, its line feeds counted on the way (no memchr calls per text).
+    one pass, its line feeds counted on the way (no memchr calls per text).  ``p`` is
+    the window, a bytes object's buffer: ``p[end]`` is its terminating NUL, which is
+    not ``_PLAIN``, so the byte loops stop there without testing ``i < end``.
     """
     cdef unsigned char c
     cdef int n = 0
     cdef uint64_t w
-    while i < end:
+    while True:
         c = p[i]
         if c == 0x20:
             # Indentation (most of these bytes): spaces, eight at a time while they last.
@@ -175,7 +177,7 @@ cdef inline Py_ssize_t _plain_span(const unsigned char* p, Py_ssize_t i, Py_ssiz
                 if w != _SPACES8:
                     break
                 i += 8
-            while i < end and p[i] == 0x20:
+            while p[i] == 0x20:
                 i += 1
             continue
         if not _PLAIN[c]:
@@ -1176,7 +1178,9 @@ cdef class _Scanner:
             if self.p[j] == 0x3A:
                 first = last = 0
             j += 1
-            while j < self.end:
+            # The window ends with the NUL of its bytes object (no name byte): the loop
+            # stops there without testing ``j < self.end``.
+            while True:
                 c = self.p[j]
                 if not _ascii_name_char(c):
                     break
