@@ -33,6 +33,7 @@ Why it is written this way:
 
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.ref cimport Py_XINCREF
 from cpython.unicode cimport PyUnicode_AsUTF8String, PyUnicode_DecodeUTF8
 from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.stdint cimport uint64_t
@@ -1488,11 +1489,38 @@ cdef class _TransferScanner(_Scanner):
         return 0
 
     cdef int walk_start(self, int d, int parent, bytes uri, list attrs, int line) except -1:
+        cdef int node
+        cdef PyObject* c
+        cdef _Trie trie = self.trie
+        # Most elements are fields of a scope's trie, below a field or a scope element,
+        # with no group to start and no attribute to read: done here without a Python
+        # object (the container is the parent's); walk_other does the rest.
+        if parent == M_FIELD or parent == M_TX or parent == M_GRP or parent == M_APPHDR \
+                or (parent == M_PMT and not self.is_name(d, "CdtTrfTxInf", 11)):
+            node = trie.child(self.nodes[d - 1], self.qbuf + self.qoff[d] + self.lofs[d],
+                              self.qlen[d] - self.lofs[d])
+            if node >= 0 and trie.group_of[node] == NULL \
+                    and (attrs is None or trie.attrs_of[node] == NULL):
+                self.modes[d] = M_FIELD
+                self.nodes[d] = node
+                self.index[d] = 0
+                c = self.containers[d - 1]
+                Py_XINCREF(c)
+                Py_XDECREF(self.containers[d])
+                self.containers[d] = c
+                self.capture[d] = trie.leaf_of[node] != NULL
+                return 0
+            return self.walk_other(d, parent, uri, attrs, line, node)
+        return self.walk_other(d, parent, uri, attrs, line, -1)
+
+    @cython.final
+    cdef int walk_other(self, int d, int parent, bytes uri, list attrs, int line,
+                        int found) except -1:
+        """walk_start for the other elements; ``found``: the trie node of a field (-1
+        when there is none), looked up by walk_start."""
         cdef int mode = M_SKIP
         cdef int node = -1
         cdef int index = 0
-        cdef const unsigned char* local = self.qbuf + self.qoff[d] + self.lofs[d]
-        cdef Py_ssize_t n = self.qlen[d] - self.lofs[d]
         container = None
         if parent == M_APPHDR or parent == M_GRP or parent == M_PMT or parent == M_TX \
                 or parent == M_FIELD:
@@ -1502,7 +1530,7 @@ cdef class _TransferScanner(_Scanner):
                 node = self.trie.tx_root
                 container = self.tx_values
             else:
-                node = self.trie.child(self.nodes[d - 1], local, n)
+                node = found
                 if node >= 0:
                     mode = M_FIELD
                     container = self.container(d - 1)
