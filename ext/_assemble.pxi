@@ -9,7 +9,7 @@
 # order it converts values and raises errors (dict insertion order, required
 # fields first), so both implementations give equal records and equal errors.
 
-from cpython.datetime cimport date_new, import_datetime
+from cpython.datetime cimport date_new, datetime_new, get_utc, import_datetime
 from cpython.dict cimport PyDict_GetItem
 from cpython.long cimport PyLong_FromLongLong
 from cpython.object cimport PyObject, PyTypeObject
@@ -415,6 +415,9 @@ cdef object _value(int kind, const unsigned char* s, Py_ssize_t n):
         if 0 < n <= 18 and _digits(s, 0, n):
             return PyLong_FromLongLong(_num64(s, n))
     elif kind == K_DATETIME:
+        value = _datetime_of(s, n)
+        if value is not None:
+            return value
         # What _build._datetime does for a value without surrounding space; a value
         # fromisoformat refuses goes to _build.convert for its error message.
         if n >= 19 and s[10] == 0x54 and _ascii_no_ws_ends(s, n):
@@ -617,6 +620,29 @@ cdef str _utf8_text(const unsigned char* s, Py_ssize_t n):
             (<Py_UCS4*>data)[m] = <Py_UCS4>u
             m += 1
     return text
+
+
+cdef object _datetime_of(const unsigned char* s, Py_ssize_t n):
+    """``datetime.fromisoformat`` of ``YYYY-MM-DDThh:mm:ss``, bare (naive) or followed by
+    ``Z`` or ``+00:00`` (``timezone.utc``, as fromisoformat gives), built in C; None
+    for any other form or value (left to fromisoformat, for the rest of ISO 8601)."""
+    cdef int y, m, d, hh, mm, ss
+    if not (n == 19 or (n == 20 and s[19] == 0x5A)
+            or (n == 25 and memcmp(s + 19, b"+00:00", 6) == 0)):
+        return None
+    if s[4] != 0x2D or s[7] != 0x2D or s[10] != 0x54 or s[13] != 0x3A or s[16] != 0x3A \
+            or not (_digits(s, 0, 4) and _digits(s, 5, 7) and _digits(s, 8, 10)
+                    and _digits(s, 11, 13) and _digits(s, 14, 16) and _digits(s, 17, 19)):
+        return None
+    y = _num(s, 0, 4)
+    m = _num(s, 5, 7)
+    d = _num(s, 8, 10)
+    hh = _num(s, 11, 13)
+    mm = _num(s, 14, 16)
+    ss = _num(s, 17, 19)
+    if not _valid_date(y, m, d) or hh > 23 or mm > 59 or ss > 59:
+        return None
+    return datetime_new(y, m, d, hh, mm, ss, 0, get_utc() if n > 19 else None)
 
 
 cdef inline bint _ascii_no_ws_ends(const unsigned char* s, Py_ssize_t n) noexcept nogil:

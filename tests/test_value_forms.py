@@ -8,7 +8,7 @@ and message, for each form below (valid, edge and malformed).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -163,3 +163,22 @@ def test_texts_are_read_as_written(text: str) -> None:
         with implementation_modules(which):
             (t,) = iso20022.parse(small_pacs008(text))
         assert t.debtor.name == text.replace("&amp;", "&"), which
+
+
+# Date-times the compiled path builds itself (naive, Z, +00:00) and some it leaves to
+# fromisoformat: each must be fromisoformat's, time zone object included.
+EXACT_DATETIMES = ["2026-11-25T10:00:00", "2026-11-25T10:00:00Z", "2026-11-25T10:00:00+00:00",
+                   "2026-11-25T10:00:00-00:00", "2026-11-25T10:00:00+01:00", "2024-02-29T23:59:59Z",
+                   "0001-01-01T00:00:00", "9999-12-31T23:59:59+00:00", "2026-11-25T10:00:00.5Z"]
+
+
+@pytest.mark.parametrize("text", EXACT_DATETIMES)
+def test_date_times_are_those_of_fromisoformat(text: str) -> None:
+    expected = datetime.fromisoformat(text)
+    kinds = ["python"] if COMPILED_DISABLED else ["python", "compiled"]
+    for which in kinds:
+        with implementation_modules(which):
+            (t,) = iso20022.parse(small_pacs008().replace(b"2026-11-25T10:00:00", text.encode()))
+        value = t.message.creation_date_time
+        assert (repr(value), value.tzinfo is UTC) == \
+            (repr(expected), expected.tzinfo is UTC), which
