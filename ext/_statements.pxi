@@ -250,7 +250,8 @@ def scan_statements(stream, bytes head, spec, limits):
 
     The compiled twin of ``iso20022.parse.camt.scan_statements``.
     """
-    cdef _StatementScanner scanner = _StatementScanner(stream, head, spec, limits)
+    cdef _StatementScanner scanner = _StatementScanner.__new__(_StatementScanner)
+    scanner.setup(stream, head, spec, limits)
     while True:
         batch, done = scanner.step()
         yield from batch

@@ -120,6 +120,8 @@ def _libxml2_knows(str encoding):
 cdef bytes ISO_PREFIX_B = ISO_NAMESPACE_PREFIX.encode("ascii")
 cdef bytes HEAD_PREFIX_B = (ISO_NAMESPACE_PREFIX + "head.001.").encode("ascii")
 cdef bytes XML_NS = b"http://www.w3.org/XML/1998/namespace"
+cdef tuple _NS_NONE = (b"", b"", 0)  # the declarations in scope before the root
+cdef tuple _NS_XML = (b"xml", XML_NS, 0)
 
 # Frame modes, as in the reference parser.
 DEF M_OUT = 0
@@ -133,6 +135,17 @@ DEF M_FIELD = 7
 DEF M_SKIP = 8
 
 DEF CHUNK = 262144
+DEF TBUF0 = 4096  # first size of the text buffer
+DEF QBUF0 = 1024  # first size of the qualified-name arena
+
+# One set of buffers left by the last scanner that ended, for the next one to take
+# (a stream of small messages would otherwise make four allocations per message).
+# Only buffers of their first size are kept; the GIL orders every use of these.
+cdef unsigned char* _spare_tbuf = NULL
+cdef unsigned char* _spare_qbuf = NULL
+cdef void* _spare_frames = NULL
+cdef PyObject** _spare_containers = NULL
+cdef Py_ssize_t _spare_slots = 0
 
 
 # Bytes that pass unchanged through element content (and CDATA): tab, line feed and
@@ -440,16 +453,36 @@ cdef class _Scanner:
         self.containers = NULL
 
     def __dealloc__(self):
+        global _spare_tbuf, _spare_qbuf, _spare_frames, _spare_containers, _spare_slots
         cdef Py_ssize_t d
-        free(self.tbuf)
-        free(self.qbuf)
-        free(self.frames)
+        cdef PyObject* c
         if self.containers != NULL:
             for d in range(self.slots):
-                Py_XDECREF(self.containers[d])
+                c = self.containers[d]
+                self.containers[d] = NULL
+                Py_XDECREF(c)
+        # Buffers of the first size are kept for the next scanner (see _spare_tbuf).
+        if self.tbuf != NULL and self.tcap == TBUF0 and _spare_tbuf == NULL:
+            _spare_tbuf = self.tbuf
+        else:
+            free(self.tbuf)
+        if self.qbuf != NULL and self.qcap == QBUF0 and _spare_qbuf == NULL:
+            _spare_qbuf = self.qbuf
+        else:
+            free(self.qbuf)
+        if self.frames != NULL and self.containers != NULL and _spare_frames == NULL:
+            _spare_frames = self.frames
+            _spare_containers = self.containers
+            _spare_slots = self.slots
+        else:
+            free(self.frames)
             free(self.containers)
 
-    def __init__(self, stream, bytes head, spec, limits):
+    @cython.final
+    cdef int setup(self, stream, bytes head, spec, limits) except -1:
+        """Set a new scanner up (``scan`` makes it with ``__new__``: no argument tuple
+        to parse for each message, as ``__init__`` would)."""
+        global _spare_tbuf, _spare_qbuf, _spare_frames, _spare_containers
         self.stream = stream
         self.file = stream.name
         self.buf = head
@@ -464,21 +497,38 @@ cdef class _Scanner:
         self.max_depth = limits.max_depth
         self.max_text = limits.max_text_bytes
         self.max_token = 8 * self.max_text + CHUNK
-        self.tcap = 4096
-        self.tbuf = <unsigned char*>realloc(NULL, self.tcap)
-        self.tlen = 0
-        self.qcap = 1024
-        self.qbuf = <unsigned char*>realloc(NULL, self.qcap)
-        self.qlen_total = 0
         cdef Py_ssize_t slots = self.max_depth + 2
+        self.tcap = TBUF0
+        self.qcap = QBUF0
+        if _spare_tbuf != NULL:
+            self.tbuf = _spare_tbuf
+            _spare_tbuf = NULL
+        else:
+            self.tbuf = <unsigned char*>realloc(NULL, self.tcap)
+        if _spare_qbuf != NULL:
+            self.qbuf = _spare_qbuf
+            _spare_qbuf = NULL
+        else:
+            self.qbuf = <unsigned char*>realloc(NULL, self.qcap)
+        self.tlen = 0
+        self.qlen_total = 0
         # The per-depth arrays share one block (one allocation per message, not ten):
         # four of Py_ssize_t first, then six of int (bint is an int), so each array is
         # aligned for its type.  Not zeroed (that cost more than the rest of this set
         # up): every entry of a depth is written when an element opens there
         # (push_name, walk_start, open_element) before anything reads it, and depth 0,
         # outside the root, is set below.
-        self.frames = malloc(slots * (4 * sizeof(Py_ssize_t) + 6 * sizeof(int)))
-        if self.tbuf == NULL or self.qbuf == NULL or self.frames == NULL:
+        self.slots = slots
+        if _spare_frames != NULL and _spare_slots == slots:
+            self.frames = _spare_frames
+            self.containers = _spare_containers  # all NULL, as calloc gives it
+            _spare_frames = NULL
+            _spare_containers = NULL
+        else:
+            self.frames = malloc(slots * (4 * sizeof(Py_ssize_t) + 6 * sizeof(int)))
+            self.containers = <PyObject**>calloc(slots, sizeof(PyObject*))
+        if self.tbuf == NULL or self.qbuf == NULL or self.frames == NULL \
+                or self.containers == NULL:
             raise MemoryError()
         self.qoff = <Py_ssize_t*>self.frames
         self.qlen = self.qoff + slots
@@ -495,11 +545,7 @@ cdef class _Scanner:
         self.capture[0] = False
         self.modes[0] = M_OUT
         self.nodes[0] = -1
-        self.slots = slots
-        self.containers = <PyObject**>calloc(slots, sizeof(PyObject*))
-        if self.containers == NULL:
-            raise MemoryError()
-        self.ns = [(b"", b"", 0), (b"xml", XML_NS, 0)]
+        self.ns = [_NS_NONE, _NS_XML]
         self.ns_top = 0
         self.depth = 0
         self.root_seen = False
@@ -1699,7 +1745,9 @@ cdef class _Prefixed:
 
 def scan(stream, bytes head, spec, limits):
     """An iterator of the transfers of the document whose first bytes ``head`` were sniffed."""
-    return _TransferScanner(stream, head, spec, limits)
+    cdef _TransferScanner scanner = _TransferScanner.__new__(_TransferScanner)
+    scanner.setup(stream, head, spec, limits)
+    return scanner
 
 
 include "_statements.pxi"
