@@ -823,7 +823,7 @@ cdef class _Scanner:
                 i += 1
                 continue
             if c < 0x20:
-                raise self.syntax(f"invalid character value {c}", i)
+                raise self.syntax(f"invalid character value {<int>c}", i)
             if c == 0x26 and how != 1:  # '&'
                 k = <int>self.reference(i, b, &u)
                 i += k
