@@ -127,29 +127,6 @@ def test_date_time_forms(text: str) -> None:
         assert result[2].endswith("/GrpHdr/CreDtTm")
 
 
-def test_the_examples_are_read_as_written() -> None:
-    """A few exact values, so the comparison above cannot pass on two equal mistakes."""
-    (t,) = both(small_pacs008(amount="00012.500",
-                              extra="<IntrBkSttlmDt>2024-02-29</IntrBkSttlmDt>"))[1]
-    assert str(t.amount.amount) == "12.500"
-    assert t.interbank_settlement_date == date(2024, 2, 29)
-    assert t.message.number_of_transactions == 1
-
-
-_NO_ID = "<UltmtCdtr><Id><OrgId><Othr><Issr>X</Issr></Othr></OrgId></Id></UltmtCdtr>"
-_NO_AMOUNT = "<ChrgsInf><Agt><FinInstnId><BICFI>AAAAUS33</BICFI></FinInstnId></Agt></ChrgsInf>"
-
-
-@pytest.mark.parametrize("extra", [_NO_ID + _NO_AMOUNT, _NO_AMOUNT + _NO_ID])
-def test_of_two_incomplete_records_the_first_in_document_order_is_reported(extra: str) -> None:
-    """The compiled builder converts collected values in the order the twin's dicts do."""
-    result = both(small_pacs008(extra=extra))
-    assert result[0] == "error"
-    # GenericId.id is found under its first table path; Charge.amount has none of its own.
-    first = "Othr/Id [" if extra.startswith(_NO_ID) else "missing required Charge.amount"
-    assert first in result[4]
-
-
 # Text of each width CPython stores a str in (ASCII, Latin-1, UCS-2, UCS-4) and mixed:
 # the compiled path builds such a str itself from the checked UTF-8.
 TEXTS = ["Debtor", "Köhler", "ÿé", "Āx", "Ω", "金桥科技股份有限公司", "a😀b", "é😀", "x" * 9 + "é",
@@ -182,3 +159,26 @@ def test_date_times_are_those_of_fromisoformat(text: str) -> None:
         value = t.message.creation_date_time
         assert (repr(value), value.tzinfo is UTC) == \
             (repr(expected), expected.tzinfo is UTC), which
+
+
+def test_the_examples_are_read_as_written() -> None:
+    """A few exact values, so the comparison above cannot pass on two equal mistakes."""
+    (t,) = both(small_pacs008(amount="00012.500",
+                              extra="<IntrBkSttlmDt>2024-02-29</IntrBkSttlmDt>"))[1]
+    assert str(t.amount.amount) == "12.500"
+    assert t.interbank_settlement_date == date(2024, 2, 29)
+    assert t.message.number_of_transactions == 1
+
+
+_NO_ID = "<UltmtCdtr><Id><OrgId><Othr><Issr>X</Issr></Othr></OrgId></Id></UltmtCdtr>"
+_NO_AMOUNT = "<ChrgsInf><Agt><FinInstnId><BICFI>AAAAUS33</BICFI></FinInstnId></Agt></ChrgsInf>"
+
+
+@pytest.mark.parametrize("extra", [_NO_ID + _NO_AMOUNT, _NO_AMOUNT + _NO_ID])
+def test_of_two_incomplete_records_the_first_in_document_order_is_reported(extra: str) -> None:
+    """The compiled builder converts collected values in the order the twin's dicts do."""
+    result = both(small_pacs008(extra=extra))
+    assert result[0] == "error"
+    # GenericId.id is found under its first table path; Charge.amount has none of its own.
+    first = "Othr/Id [" if extra.startswith(_NO_ID) else "missing required Charge.amount"
+    assert first in result[4]
