@@ -123,7 +123,7 @@ cdef class _StatementScanner(_Scanner):
                 node = self.trie.child(self.nodes[d - 1], local, n)
                 if node >= 0:
                     mode = M_FIELD
-                    container = self.containers[d - 1]
+                    container = self.container(d - 1)
                     group = self.trie.groups[node]
                     if group is not None:
                         container = _dstart_group(container, group)
@@ -154,7 +154,7 @@ cdef class _StatementScanner(_Scanner):
         self.modes[d] = mode
         self.nodes[d] = node
         self.index[d] = index
-        self.containers[d] = container
+        self.set_container(d, container)
         self.capture[d] = mode == M_FIELD and self.trie.fields[node] is not None
         return 0
 
@@ -204,7 +204,7 @@ cdef class _StatementScanner(_Scanner):
             except ValueError as exc:
                 raise self.error(InvalidValueError, str(exc), line, leaf.code) from None
             self.tlen = 0
-            _dput(self.containers[d], leaf, value, leaf.repeat)
+            _dput(self.container(d), leaf, value, leaf.repeat)
         elif mode == M_TX:
             self.ready.append(self.finish_entry(d))
         elif mode == M_PMT:
@@ -219,7 +219,7 @@ cdef class _StatementScanner(_Scanner):
                 raise self.missing(exc, self.group_trie, line, d) from None
         elif mode == M_APPHDR:
             self.app_header = _build_app_header(self.app_header_type, self.app_values)
-        self.containers[d] = None
+        self.set_container(d, None)
         return 0
 
     cdef object build_statement(self, int upto):
@@ -250,7 +250,8 @@ def scan_statements(stream, bytes head, spec, limits):
 
     The compiled twin of ``iso20022.parse.camt.scan_statements``.
     """
-    cdef _StatementScanner scanner = _StatementScanner(stream, head, spec, limits)
+    cdef _StatementScanner scanner = _StatementScanner.__new__(_StatementScanner)
+    scanner.setup(stream, head, spec, limits)
     while True:
         batch, done = scanner.step()
         yield from batch

@@ -24,6 +24,7 @@ cdef class _Leaf:
     cdef int npar          # records to walk into: their positions ...
     cdef Py_ssize_t par[16]
     cdef list par_plans    # ... and their plans (to start them)
+    cdef PyObject* par_plan[16]  # the same, borrowed from par_plans (read per value)
     cdef Py_ssize_t pos    # the field set there
     cdef _Plan item_plan   # for a group: the plan of its items
     cdef tuple keys        # with no plan: the dicts to walk into (``_build.put``'s parents)
@@ -62,6 +63,7 @@ cdef _Leaf _leaf(str target, str kind, bint repeat, _Plan plan):
         leaf.npar += 1
         plan = plan.subplans[i]
         leaf.par_plans.append(plan)
+        leaf.par_plan[leaf.npar - 1] = <PyObject*>plan
     leaf.pos = _position(plan, target, parts[len(parts) - 1])
     leaf.item_plan = plan.subplans[leaf.pos]
     return leaf

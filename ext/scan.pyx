@@ -33,8 +33,9 @@ Why it is written this way:
 
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.ref cimport Py_XINCREF
 from cpython.unicode cimport PyUnicode_AsUTF8String, PyUnicode_DecodeUTF8
-from libc.stdlib cimport free, malloc, realloc
+from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.stdint cimport uint64_t
 from libc.string cimport memchr, memcmp, memcpy
 
@@ -78,7 +79,8 @@ _URI_REFERENCE = re.compile(
 
 cdef dict _ENCODINGS = {}
 cdef dict _URIS = {}
-cdef dict _DECLS = {}  # XML declaration body (bytes) -> declared encoding or None
+cdef dict _DECLS = {}  # XML declaration body (bytes) -> declared encoding, None for UTF-8 or none
+cdef bytes _PLAIN_DECL = None  # the last body found in _DECLS to mean UTF-8
 cdef object _UNKNOWN = object()
 
 
@@ -113,9 +115,13 @@ def _libxml2_knows(str encoding):
     return known
 
 
-cdef str ISO_PREFIX = ISO_NAMESPACE_PREFIX
-cdef str HEAD_PREFIX = ISO_NAMESPACE_PREFIX + "head.001."
+# The same prefixes as UTF-8 bytes: a namespace name (bytes) is matched without decoding
+# it (they are ASCII, so the bytes start with them exactly when the decoded text does).
+cdef bytes ISO_PREFIX_B = ISO_NAMESPACE_PREFIX.encode("ascii")
+cdef bytes HEAD_PREFIX_B = (ISO_NAMESPACE_PREFIX + "head.001.").encode("ascii")
 cdef bytes XML_NS = b"http://www.w3.org/XML/1998/namespace"
+cdef tuple _NS_NONE = (b"", b"", 0)  # the declarations in scope before the root
+cdef tuple _NS_XML = (b"xml", XML_NS, 0)
 
 # Frame modes, as in the reference parser.
 DEF M_OUT = 0
@@ -129,6 +135,17 @@ DEF M_FIELD = 7
 DEF M_SKIP = 8
 
 DEF CHUNK = 262144
+DEF TBUF0 = 4096  # first size of the text buffer
+DEF QBUF0 = 1024  # first size of the qualified-name arena
+
+# One set of buffers left by the last scanner that ended, for the next one to take
+# (a stream of small messages would otherwise make four allocations per message).
+# Only buffers of their first size are kept; the GIL orders every use of these.
+cdef unsigned char* _spare_tbuf = NULL
+cdef unsigned char* _spare_qbuf = NULL
+cdef void* _spare_frames = NULL
+cdef PyObject** _spare_containers = NULL
+cdef Py_ssize_t _spare_slots = 0
 
 
 # Bytes that pass unchanged through element content (and CDATA): tab, line feed and
@@ -157,12 +174,14 @@ cdef inline Py_ssize_t _plain_span(const unsigned char* p, Py_ssize_t i, Py_ssiz
     """End of the run of ``_PLAIN`` bytes at ``p[i]``; adds its line feeds to ``lines``.
 
     Most text of a document (indentation, values) is such a run: measured here in
-    one pass, its line feeds counted on the way (no memchr calls per text).
+    one pass, its line feeds counted on the way (no memchr calls per text).  ``p`` is
+    the window, a bytes object's buffer: ``p[end]`` is its terminating NUL, which is
+    not ``_PLAIN``, so the byte loops stop there without testing ``i < end``.
     """
     cdef unsigned char c
     cdef int n = 0
     cdef uint64_t w
-    while i < end:
+    while True:
         c = p[i]
         if c == 0x20:
             # Indentation (most of these bytes): spaces, eight at a time while they last.
@@ -172,7 +191,7 @@ cdef inline Py_ssize_t _plain_span(const unsigned char* p, Py_ssize_t i, Py_ssiz
                 if w != _SPACES8:
                     break
                 i += 8
-            while i < end and p[i] == 0x20:
+            while p[i] == 0x20:
                 i += 1
             continue
         if not _PLAIN[c]:
@@ -193,6 +212,14 @@ cdef inline int _xmlns_kind(bytes key) noexcept:
     if n == 5:
         return 1
     return 2 if s[5] == 0x3A else 0
+
+
+cdef inline bint _starts(bytes value, bytes prefix) noexcept:
+    """``value.startswith(prefix)`` (False for None)."""
+    if value is None or PyBytes_GET_SIZE(value) < PyBytes_GET_SIZE(prefix):
+        return False
+    return memcmp(PyBytes_AS_STRING(value), PyBytes_AS_STRING(prefix),
+                  PyBytes_GET_SIZE(prefix)) == 0
 
 
 cdef inline Py_ssize_t _last_colon(bytes key) noexcept:
@@ -409,7 +436,10 @@ cdef class _Scanner:
     cdef int* modes         # per depth: M_*
     cdef int* nodes         # per depth: trie node id, or -1
     cdef bint* capture      # per depth: the element's text fills a field
-    cdef list containers    # per depth: where the element's values go (walker's type), or None
+    # per depth: where the element's values go (the walker's type), or NULL; a C array of
+    # owned references (no list access per element), entries above ``depth`` are NULL
+    cdef PyObject** containers
+    cdef Py_ssize_t slots
     cdef object app_values, app_header_type, app_header
     cdef bint seen_document
     cdef list ready         # records completed, in document order, not yet handed out
@@ -420,13 +450,39 @@ cdef class _Scanner:
         self.tbuf = NULL
         self.qbuf = NULL
         self.frames = NULL
+        self.containers = NULL
 
     def __dealloc__(self):
-        free(self.tbuf)
-        free(self.qbuf)
-        free(self.frames)
+        global _spare_tbuf, _spare_qbuf, _spare_frames, _spare_containers, _spare_slots
+        cdef Py_ssize_t d
+        cdef PyObject* c
+        if self.containers != NULL:
+            for d in range(self.slots):
+                c = self.containers[d]
+                self.containers[d] = NULL
+                Py_XDECREF(c)
+        # Buffers of the first size are kept for the next scanner (see _spare_tbuf).
+        if self.tbuf != NULL and self.tcap == TBUF0 and _spare_tbuf == NULL:
+            _spare_tbuf = self.tbuf
+        else:
+            free(self.tbuf)
+        if self.qbuf != NULL and self.qcap == QBUF0 and _spare_qbuf == NULL:
+            _spare_qbuf = self.qbuf
+        else:
+            free(self.qbuf)
+        if self.frames != NULL and self.containers != NULL and _spare_frames == NULL:
+            _spare_frames = self.frames
+            _spare_containers = self.containers
+            _spare_slots = self.slots
+        else:
+            free(self.frames)
+            free(self.containers)
 
-    def __init__(self, stream, bytes head, spec, limits):
+    @cython.final
+    cdef int setup(self, stream, bytes head, spec, limits) except -1:
+        """Set a new scanner up (``scan`` makes it with ``__new__``: no argument tuple
+        to parse for each message, as ``__init__`` would)."""
+        global _spare_tbuf, _spare_qbuf, _spare_frames, _spare_containers
         self.stream = stream
         self.file = stream.name
         self.buf = head
@@ -441,21 +497,38 @@ cdef class _Scanner:
         self.max_depth = limits.max_depth
         self.max_text = limits.max_text_bytes
         self.max_token = 8 * self.max_text + CHUNK
-        self.tcap = 4096
-        self.tbuf = <unsigned char*>realloc(NULL, self.tcap)
-        self.tlen = 0
-        self.qcap = 1024
-        self.qbuf = <unsigned char*>realloc(NULL, self.qcap)
-        self.qlen_total = 0
         cdef Py_ssize_t slots = self.max_depth + 2
+        self.tcap = TBUF0
+        self.qcap = QBUF0
+        if _spare_tbuf != NULL:
+            self.tbuf = _spare_tbuf
+            _spare_tbuf = NULL
+        else:
+            self.tbuf = <unsigned char*>realloc(NULL, self.tcap)
+        if _spare_qbuf != NULL:
+            self.qbuf = _spare_qbuf
+            _spare_qbuf = NULL
+        else:
+            self.qbuf = <unsigned char*>realloc(NULL, self.qcap)
+        self.tlen = 0
+        self.qlen_total = 0
         # The per-depth arrays share one block (one allocation per message, not ten):
         # four of Py_ssize_t first, then six of int (bint is an int), so each array is
         # aligned for its type.  Not zeroed (that cost more than the rest of this set
         # up): every entry of a depth is written when an element opens there
         # (push_name, walk_start, open_element) before anything reads it, and depth 0,
         # outside the root, is set below.
-        self.frames = malloc(slots * (4 * sizeof(Py_ssize_t) + 6 * sizeof(int)))
-        if self.tbuf == NULL or self.qbuf == NULL or self.frames == NULL:
+        self.slots = slots
+        if _spare_frames != NULL and _spare_slots == slots:
+            self.frames = _spare_frames
+            self.containers = _spare_containers  # all NULL, as calloc gives it
+            _spare_frames = NULL
+            _spare_containers = NULL
+        else:
+            self.frames = malloc(slots * (4 * sizeof(Py_ssize_t) + 6 * sizeof(int)))
+            self.containers = <PyObject**>calloc(slots, sizeof(PyObject*))
+        if self.tbuf == NULL or self.qbuf == NULL or self.frames == NULL \
+                or self.containers == NULL:
             raise MemoryError()
         self.qoff = <Py_ssize_t*>self.frames
         self.qlen = self.qoff + slots
@@ -472,8 +545,7 @@ cdef class _Scanner:
         self.capture[0] = False
         self.modes[0] = M_OUT
         self.nodes[0] = -1
-        self.containers = [None] * slots
-        self.ns = [(b"", b"", 0), (b"xml", XML_NS, 0)]
+        self.ns = [_NS_NONE, _NS_XML]
         self.ns_top = 0
         self.depth = 0
         self.root_seen = False
@@ -751,7 +823,7 @@ cdef class _Scanner:
                 i += 1
                 continue
             if c < 0x20:
-                raise self.syntax(f"invalid character value {c}", i)
+                raise self.syntax(f"invalid character value {<int>c}", i)
             if c == 0x26 and how != 1:  # '&'
                 k = <int>self.reference(i, b, &u)
                 i += k
@@ -797,7 +869,7 @@ cdef class _Scanner:
             q += 1
 
     @cython.final
-    cdef int plain_text(self, Py_ssize_t a, Py_ssize_t b, int lines) except -1:
+    cdef inline int plain_text(self, Py_ssize_t a, Py_ssize_t b, int lines) except -1:
         """``text`` for plain bytes (see _PLAIN) inside the root: they pass unchanged.
 
         ``lines``: the line feeds in them, or -1 to count them here.
@@ -944,6 +1016,12 @@ cdef class _Scanner:
     @cython.final
     cdef int declaration_xml(self, Py_ssize_t j, Py_ssize_t close) except -1:
         """The XML declaration: version required; a non-UTF-8 encoding is transcoded."""
+        global _PLAIN_DECL
+        # Most messages of a stream repeat one declaration: compared in place with the
+        # last one that meant UTF-8 (no bytes object, no dict lookup).
+        if _PLAIN_DECL is not None and PyBytes_GET_SIZE(_PLAIN_DECL) == close - j \
+                and memcmp(PyBytes_AS_STRING(_PLAIN_DECL), self.p + j, close - j) == 0:
+            return 0
         body = PyBytes_FromStringAndSize(<const char*>self.p + j, close - j)
         # The few declarations a process meets are matched once (a regex match costs
         # more than the rest of a small message's prolog).
@@ -953,9 +1031,14 @@ cdef class _Scanner:
             if match is None:
                 raise self.syntax("malformed XML declaration", j)
             encoding = match.group(3)
+            # A UTF-8 label is remembered as no label: both read the document as it is
+            # (and the label's spelling is not looked at again for every message).
+            if encoding is not None and encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+                encoding = None
             if len(_DECLS) < 256:
                 _DECLS[body] = encoding
-        if encoding is None or encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+        if encoding is None:
+            _PLAIN_DECL = body
             return 0
         if not _libxml2_knows(encoding):
             raise self.syntax(f"unsupported encoding {encoding!r}", j)
@@ -1023,7 +1106,7 @@ cdef class _Scanner:
         return 0
 
     @cython.final
-    cdef int end_tag(self) except -1:
+    cdef inline int end_tag(self) except -1:
         cdef Py_ssize_t i = self.pos, j, k, close, qa, qn
         cdef bint plain = False
         # Most end tags are the open element's qname and '>', inside the window: the one
@@ -1075,54 +1158,14 @@ cdef class _Scanner:
         return 0
 
     @cython.final
-    cdef int start_tag(self) except -1:
-        cdef Py_ssize_t i = self.pos, j, k, close, a, v, q, stop, mark
-        cdef Py_ssize_t first = -1, last = -1, scanned = -1
-        cdef bint empty, plain
-        cdef unsigned char quote, c
+    cdef list attributes_in(self, Py_ssize_t start, Py_ssize_t stop):
+        """The (name bytes, value) pairs of the attributes in ``p[start:stop]`` (after a
+        start tag's name), or None when there are none; errors as libxml2 reports them."""
+        cdef Py_ssize_t k, a, v, q, mark
+        cdef unsigned char quote
         cdef const unsigned char* hit
-        if self.root_closed:
-            raise self.syntax("extra content at the end of the document", i)
-        # Most start tags are an ASCII name and '>' (or '/>') inside the window: read
-        # them in one pass; anything else (attributes, other names, a tag not yet
-        # complete in the window) takes the general path.  The pass notes the name's
-        # first and last colon (offsets in the name, stable if the window moves), so
-        # open_element does not read the name again for them.
-        close = -1
-        j = i + 1
-        if j < self.end and _ascii_name_start(self.p[j]):
-            if self.p[j] == 0x3A:
-                first = last = 0
-            j += 1
-            while j < self.end:
-                c = self.p[j]
-                if not _ascii_name_char(c):
-                    break
-                if c == 0x3A:
-                    if first < 0:
-                        first = j - i - 1
-                    last = j - i - 1
-                j += 1
-            scanned = j - i
-            if j < self.end and self.p[j] == 0x3E:
-                close = j
-            elif j + 1 < self.end and self.p[j] == 0x2F and self.p[j + 1] == 0x3E:
-                close = j + 1
-        plain = close >= 0  # an ASCII name and '>': no line end inside
-        if close < 0:
-            close = self.tag_end(i + 1)
-            i = self.pos
-            if close < 0:
-                raise self.syntax("unterminated start tag", self.end)
-            if self.p[close] == 0x3C:
-                raise self.syntax("'<' inside a start tag", close)
-            j = self.name_end(i + 1, close)
-            if j - i != scanned:
-                first = -2  # a longer (non-ASCII) name: open_element finds its colons
-        empty = self.p[close - 1] == 0x2F
-        stop = close - 1 if empty else close
-        attrs = None
-        k = j
+        cdef list attrs = None
+        k = start
         while True:
             a = k
             while k < stop and _is_ws(self.p[k]):
@@ -1161,6 +1204,58 @@ cdef class _Scanner:
                     raise self.syntax(f"attribute {key.decode('utf-8', 'replace')} redefined", a)
             attrs.append((key, value))
             k = q + 1
+        return attrs
+
+    @cython.final
+    cdef int start_tag(self) except -1:
+        cdef Py_ssize_t i = self.pos, j, close, stop
+        cdef Py_ssize_t first = -1, last = -1, scanned = -1
+        cdef bint empty, plain
+        cdef unsigned char c
+        if self.root_closed:
+            raise self.syntax("extra content at the end of the document", i)
+        # Most start tags are an ASCII name and '>' (or '/>') inside the window: read
+        # them in one pass; anything else (attributes, other names, a tag not yet
+        # complete in the window) takes the general path.  The pass notes the name's
+        # first and last colon (offsets in the name, stable if the window moves), so
+        # open_element does not read the name again for them.
+        close = -1
+        j = i + 1
+        if j < self.end and _ascii_name_start(self.p[j]):
+            if self.p[j] == 0x3A:
+                first = last = 0
+            j += 1
+            # The window ends with the NUL of its bytes object (no name byte): the loop
+            # stops there without testing ``j < self.end``.
+            while True:
+                c = self.p[j]
+                if not _ascii_name_char(c):
+                    break
+                if c == 0x3A:
+                    if first < 0:
+                        first = j - i - 1
+                    last = j - i - 1
+                j += 1
+            scanned = j - i
+            if j < self.end and self.p[j] == 0x3E:
+                close = j
+            elif j + 1 < self.end and self.p[j] == 0x2F and self.p[j + 1] == 0x3E:
+                close = j + 1
+        plain = close >= 0  # an ASCII name and '>': no line end inside
+        if close < 0:
+            close = self.tag_end(i + 1)
+            i = self.pos
+            if close < 0:
+                raise self.syntax("unterminated start tag", self.end)
+            if self.p[close] == 0x3C:
+                raise self.syntax("'<' inside a start tag", close)
+            j = self.name_end(i + 1, close)
+            if j - i != scanned:
+                first = -2  # a longer (non-ASCII) name: open_element finds its colons
+        empty = self.p[close - 1] == 0x2F
+        stop = close - 1 if empty else close
+        # Most tags have no attributes: no Python object is made for them here.
+        attrs = None if j >= stop else self.attributes_in(j, stop)
         if not plain:
             self.count_lines(i, close + 1)
         self.pos = close + 1
@@ -1183,7 +1278,7 @@ cdef class _Scanner:
         return None
 
     @cython.final
-    cdef int push_name(self, int d, Py_ssize_t qa, Py_ssize_t qn) except -1:
+    cdef inline int push_name(self, int d, Py_ssize_t qa, Py_ssize_t qn) except -1:
         """Copy the qname ``p[qa:qa+qn]`` onto the arena at depth ``d``."""
         cdef Py_ssize_t start = self.qoff[d - 1] + self.qlen[d - 1] if d > 1 else 0
         cdef Py_ssize_t want
@@ -1202,28 +1297,12 @@ cdef class _Scanner:
         return 0
 
     @cython.final
-    cdef int open_element(self, Py_ssize_t qa, Py_ssize_t qn, Py_ssize_t first,
-                          Py_ssize_t last, list attrs, int line, Py_ssize_t at) except -1:
-        """The element named ``p[qa:qa+qn]`` opens; ``first`` / ``last``: the offsets of
-        the first and last ':' in the name (-1: none), or ``first == -2``: not known yet."""
-        cdef int d = self.depth + 1
-        cdef Py_ssize_t i, colon
+    cdef bytes namespaces(self, int d, int parent, Py_ssize_t qn, Py_ssize_t first,
+                          Py_ssize_t last, list attrs, int line, Py_ssize_t at):
+        """For an element with a prefix or attributes (see open_element): its namespace
+        declarations, its name and attribute prefixes checked; its namespace name."""
+        cdef Py_ssize_t colon
         cdef int kind
-        cdef int parent = self.modes[self.depth]
-        # The name goes onto the arena first (error paths spell it); depth follows below.
-        self.push_name(d, qa, qn)
-        if first == -2:
-            first = last = -1
-            for i in range(qn):
-                if self.qbuf[self.qoff[d] + i] == 0x3A:
-                    if first < 0:
-                        first = i
-                    last = i
-        self.lofs[d] = last + 1
-        if self.depth >= self.max_depth:
-            raise self.error_at(LimitExceededError,
-                                f"elements nested deeper than {self.max_depth}", line,
-                                self.depth, self.local_name(d))
         # Namespace declarations of this element come first (they may bind its own prefix).
         if attrs is not None:
             for key, value in attrs:
@@ -1263,6 +1342,39 @@ cdef class _Scanner:
                                         f"namespace prefix {aprefix.decode('utf-8')!r} "
                                         f"of attribute {key.decode('utf-8')!r} is not declared",
                                         line, self.depth, self.local_name(d))
+        return uri
+
+    @cython.final
+    cdef inline int open_element(self, Py_ssize_t qa, Py_ssize_t qn, Py_ssize_t first,
+                          Py_ssize_t last, list attrs, int line, Py_ssize_t at) except -1:
+        """The element named ``p[qa:qa+qn]`` opens; ``first`` / ``last``: the offsets of
+        the first and last ':' in the name (-1: none), or ``first == -2``: not known yet."""
+        cdef int d = self.depth + 1
+        cdef Py_ssize_t i
+        cdef int parent = self.modes[self.depth]
+        cdef bytes uri
+        # The name goes onto the arena first (error paths spell it); depth follows below.
+        self.push_name(d, qa, qn)
+        if first == -2:
+            first = last = -1
+            for i in range(qn):
+                if self.qbuf[self.qoff[d] + i] == 0x3A:
+                    if first < 0:
+                        first = i
+                    last = i
+        self.lofs[d] = last + 1
+        if self.depth >= self.max_depth:
+            raise self.error_at(LimitExceededError,
+                                f"elements nested deeper than {self.max_depth}", line,
+                                self.depth, self.local_name(d))
+        # Most elements have no prefix and no attribute, and only those outside the
+        # Document need their namespace name: the rest is done apart, when needed.
+        if attrs is not None or last >= 0:
+            uri = self.namespaces(d, parent, qn, first, last, attrs, line, at)
+        elif parent == M_OUT:
+            uri = self.resolve(b"")
+        else:
+            uri = None
         if self.depth > 0:
             self.has_child[self.depth] = 1
         self.root_seen = True
@@ -1278,7 +1390,7 @@ cdef class _Scanner:
         return 0
 
     @cython.final
-    cdef int close_element(self) except -1:
+    cdef inline int close_element(self) except -1:
         cdef int d = self.depth
         cdef Py_ssize_t n
         self.walk_end(d, self.start_line[d])
@@ -1312,6 +1424,22 @@ cdef class _Scanner:
         raise NotImplementedError
 
     @cython.final
+    cdef inline object container(self, int d):
+        """Where the values of the element at depth ``d`` go, or None."""
+        cdef PyObject* c = self.containers[d]
+        return None if c == NULL else <object>c
+
+    @cython.final
+    cdef inline void set_container(self, int d, object container) noexcept:
+        cdef PyObject* old = self.containers[d]
+        if container is None:
+            self.containers[d] = NULL
+        else:
+            Py_INCREF(container)
+            self.containers[d] = <PyObject*>container
+        Py_XDECREF(old)
+
+    @cython.final
     cdef inline bint is_name(self, int d, const char* name, Py_ssize_t n):
         """Whether the local name at depth ``d`` is ``name[:n]``."""
         return (self.qlen[d] - self.lofs[d] == n
@@ -1329,13 +1457,12 @@ cdef class _Scanner:
                                     f"{self.spec.message_id} Document, found "
                                     f"{self.local_name(d)}", line, d, None)
             return M_ROOT
-        namespace = uri.decode("utf-8", "replace")
-        if self.is_name(d, "Document", 8) and namespace.startswith(ISO_PREFIX):
+        if self.is_name(d, "Document", 8) and _starts(uri, ISO_PREFIX_B):
             self.seen_document = True
             return M_DOC
-        if self.is_name(d, "AppHdr", 6) and namespace.startswith(HEAD_PREFIX) \
+        if self.is_name(d, "AppHdr", 6) and _starts(uri, HEAD_PREFIX_B) \
                 and not self.seen_document:
-            self.app_header_type = namespace[len(ISO_PREFIX):]
+            self.app_header_type = uri[len(ISO_PREFIX_B):].decode("utf-8", "replace")
             return M_APPHDR
         return M_OUT
 
@@ -1385,7 +1512,7 @@ cdef class _TransferScanner(_Scanner):
     cdef bytes payment_scope
     cdef object group_values, message, group_defaults
     cdef object payment_values, payment
-    cdef list defaults      # Transfer defaults of the scope, by field position
+    cdef _Defaults defaults # Transfer defaults of the scope, by field position
     cdef int payment_count, tx_in_parent, tx_index
     cdef object tx_values
     cdef int tx_line
@@ -1408,11 +1535,38 @@ cdef class _TransferScanner(_Scanner):
         return 0
 
     cdef int walk_start(self, int d, int parent, bytes uri, list attrs, int line) except -1:
+        cdef int node
+        cdef PyObject* c
+        cdef _Trie trie = self.trie
+        # Most elements are fields of a scope's trie, below a field or a scope element,
+        # with no group to start and no attribute to read: done here without a Python
+        # object (the container is the parent's); walk_other does the rest.
+        if parent == M_FIELD or parent == M_TX or parent == M_GRP or parent == M_APPHDR \
+                or (parent == M_PMT and not self.is_name(d, "CdtTrfTxInf", 11)):
+            node = trie.child(self.nodes[d - 1], self.qbuf + self.qoff[d] + self.lofs[d],
+                              self.qlen[d] - self.lofs[d])
+            if node >= 0 and trie.group_of[node] == NULL \
+                    and (attrs is None or trie.attrs_of[node] == NULL):
+                self.modes[d] = M_FIELD
+                self.nodes[d] = node
+                self.index[d] = 0
+                c = self.containers[d - 1]
+                Py_XINCREF(c)
+                Py_XDECREF(self.containers[d])
+                self.containers[d] = c
+                self.capture[d] = trie.leaf_of[node] != NULL
+                return 0
+            return self.walk_other(d, parent, uri, attrs, line, node)
+        return self.walk_other(d, parent, uri, attrs, line, -1)
+
+    @cython.final
+    cdef int walk_other(self, int d, int parent, bytes uri, list attrs, int line,
+                        int found) except -1:
+        """walk_start for the other elements; ``found``: the trie node of a field (-1
+        when there is none), looked up by walk_start."""
         cdef int mode = M_SKIP
         cdef int node = -1
         cdef int index = 0
-        cdef const unsigned char* local = self.qbuf + self.qoff[d] + self.lofs[d]
-        cdef Py_ssize_t n = self.qlen[d] - self.lofs[d]
         container = None
         if parent == M_APPHDR or parent == M_GRP or parent == M_PMT or parent == M_TX \
                 or parent == M_FIELD:
@@ -1422,10 +1576,10 @@ cdef class _TransferScanner(_Scanner):
                 node = self.trie.tx_root
                 container = self.tx_values
             else:
-                node = self.trie.child(self.nodes[d - 1], local, n)
+                node = found
                 if node >= 0:
                     mode = M_FIELD
-                    container = self.containers[d - 1]
+                    container = self.container(d - 1)
                     if self.trie.group_of[node] != NULL:
                         container = _start_group(container, <_Leaf>self.trie.group_of[node])
                     if attrs is not None and self.trie.attrs_of[node] != NULL:
@@ -1457,7 +1611,7 @@ cdef class _TransferScanner(_Scanner):
         self.modes[d] = mode
         self.nodes[d] = node
         self.index[d] = index
-        self.containers[d] = container
+        self.set_container(d, container)
         self.capture[d] = mode == M_FIELD and self.trie.leaf_of[node] != NULL
         return 0
 
@@ -1513,20 +1667,30 @@ cdef class _TransferScanner(_Scanner):
         self.check_text(d, line)
         if mode == M_FIELD and self.capture[d]:
             leaf = <_Leaf>self.trie.leaf_of[self.nodes[d]]
-            try:
-                value = _value(leaf.kind, self.tbuf, self.tlen)
-            except ValueError as exc:
-                raise self.error(InvalidValueError, str(exc), line, leaf.code) from None
+            # A text (most fields) converts without fail (the buffer holds checked UTF-8):
+            # no exception handler is set up for it.
+            if leaf.kind == K_TEXT:
+                value = _text_of(self.tbuf, self.tlen)
+            else:
+                value = self.field_value(leaf, line)
             self.tlen = 0
-            _put(self.containers[d], leaf, value, leaf.repeat)
+            _put(<_Rec>self.containers[d], leaf, value, leaf.repeat)
         elif mode == M_TX:
             self.ready.append(self.finish_tx(d))
         elif mode == M_GRP:
             self.finish_group(d, line)
         elif mode == M_APPHDR:
             self.app_header = _app_header_of(self.app_header_type, self.app_values)
-        self.containers[d] = None
+        self.set_container(d, None)
         return 0
+
+    @cython.final
+    cdef object field_value(self, _Leaf leaf, int line):
+        """The value of the text captured for ``leaf``; InvalidValueError for a bad one."""
+        try:
+            return _value(leaf.kind, self.tbuf, self.tlen)
+        except ValueError as exc:
+            raise self.error(InvalidValueError, str(exc), line, leaf.code) from None
 
     @cython.final
     cdef int finish_group(self, int d, int line) except -1:
@@ -1581,7 +1745,9 @@ cdef class _Prefixed:
 
 def scan(stream, bytes head, spec, limits):
     """An iterator of the transfers of the document whose first bytes ``head`` were sniffed."""
-    return _TransferScanner(stream, head, spec, limits)
+    cdef _TransferScanner scanner = _TransferScanner.__new__(_TransferScanner)
+    scanner.setup(stream, head, spec, limits)
+    return scanner
 
 
 include "_statements.pxi"

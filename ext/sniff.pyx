@@ -73,6 +73,28 @@ cdef object _fail(object cls, str message, const unsigned char* p, Py_ssize_t po
     return cls(message, line=_line(p, pos))
 
 
+cdef bytes _XML_NS = b"http://www.w3.org/XML/1998/namespace"
+
+
+cdef object _lookup(list mine, list scoped, bytes prefix):
+    """The namespace name bound to ``prefix``, or None: by the tag's own declarations
+    (``mine``: (prefix, name), the last one wins), then by the open elements'
+    (``scoped``: (depth, prefix, name), the innermost wins), then the initial ones."""
+    cdef Py_ssize_t k
+    if mine is not None:
+        for k in range(len(mine) - 1, -1, -1):
+            if mine[k][0] == prefix:
+                return mine[k][1]
+    for k in range(len(scoped) - 1, -1, -1):
+        if scoped[k][1] == prefix:
+            return scoped[k][2]
+    if prefix == b"":
+        return b""
+    if prefix == b"xml":
+        return _XML_NS
+    return None
+
+
 cdef inline bint _startswith(const unsigned char* p, Py_ssize_t i, Py_ssize_t end,
                              const char* s, Py_ssize_t n) noexcept nogil:
     return i + n <= end and memcmp(p + i, s, n) == 0
@@ -104,15 +126,15 @@ cdef object _sniff(const unsigned char* p, Py_ssize_t n, bint final, Py_ssize_t 
     cdef Py_ssize_t depth = 0
     cdef unsigned char c, nxt, quote
     cdef Py_ssize_t key_at, key_end
-    cdef bint empty, has_text, own, is_document, is_app_header
+    cdef bint empty, has_text, is_document, is_app_header
     cdef object root = None
     cdef object app_header = None
-    # The declarations in scope (``current``), and for each open element that declared
-    # its own, (its depth, the declarations it hid): most elements declare nothing and
-    # cost no Python object here.
-    cdef list hidden = []
-    cdef Py_ssize_t hidden_top = -1  # the depth of hidden's last entry, -1 when empty
-    cdef dict current, decls
+    # The declarations of the open elements, (depth, prefix, name) from the outermost
+    # (``scoped``, see _lookup), and those of the tag being read (``mine``): most
+    # elements declare nothing and cost no Python object here (no dict per scope).
+    cdef list scoped = []
+    cdef Py_ssize_t scoped_top = -1  # the depth of scoped's last entry, -1 when empty
+    cdef list mine
     cdef bytes prefix, key
     cdef bytes namespace = None  # read only for a Document or an AppHdr
 
@@ -132,7 +154,6 @@ cdef object _sniff(const unsigned char* p, Py_ssize_t n, bint final, Py_ssize_t 
     elif end >= 2 and ((p[0] == 0 and p[1] == 0x3C) or (p[0] == 0x3C and p[1] == 0)):
         raise ParseError("not UTF-8: UTF-16 documents are refused (ISO 20022 uses UTF-8)", line=1)
 
-    current = {b"": b"", b"xml": b"http://www.w3.org/XML/1998/namespace"}
     while True:
         i = _find(p, pos, end, b"<", 1)
         text_i = end if i < 0 else i
@@ -181,9 +202,10 @@ cdef object _sniff(const unsigned char* p, Py_ssize_t n, bint final, Py_ssize_t 
                 break
             if depth == 0:
                 raise _fail(ParseError, "not well-formed: end tag before any start tag", p, i)
-            if depth == hidden_top:
-                current = hidden.pop()[1]
-                hidden_top = hidden[len(hidden) - 1][0] if hidden else -1
+            if depth == scoped_top:
+                while scoped and scoped[len(scoped) - 1][0] == depth:
+                    scoped.pop()
+                scoped_top = scoped[len(scoped) - 1][0] if scoped else -1
             depth -= 1
             pos = close + 1
             if depth == 0:
@@ -199,9 +221,7 @@ cdef object _sniff(const unsigned char* p, Py_ssize_t n, bint final, Py_ssize_t 
         if j == i + 1:
             raise _fail(ParseError, "not well-formed: '<' not followed by a name", p, i)
         name_end = j
-        # The declarations in scope, copied only when this tag declares its own.
-        decls = current
-        own = False
+        mine = None
         empty = False
         after = -1
         while True:
@@ -251,11 +271,10 @@ cdef object _sniff(const unsigned char* p, Py_ssize_t n, bint final, Py_ssize_t 
                 raise _fail(ParseError, "not well-formed: '<' in an attribute value", p, k)
             if _startswith(p, key_at, key_end, b"xmlns", 5) and (
                     key_end - key_at == 5 or p[key_at + 5] == 0x3A):
-                if not own:
-                    decls = dict(decls)
-                    own = True
+                if mine is None:
+                    mine = []
                 key = _cut(p, key_at + 6, key_end) if key_end - key_at > 5 else b""
-                decls[key] = _cut(p, k + 1, close)
+                mine.append((key, _cut(p, k + 1, close)))
             j = close + 1
             if j < end and not _is_ws(p[j]) and p[j] != 0x2F and p[j] != 0x3E:
                 raise _fail(ParseError, "not well-formed: attributes must be separated by space",
@@ -274,7 +293,7 @@ cdef object _sniff(const unsigned char* p, Py_ssize_t n, bint final, Py_ssize_t 
         else:
             prefix = _cut(p, i + 1, colon)
             local_at = colon + 1
-            if prefix not in decls:
+            if _lookup(mine, scoped, prefix) is None:
                 raise _fail(ParseError, f"namespace prefix {prefix.decode('utf-8', 'replace')!r} "
                             "is not declared", p, i)
         if root is None:
@@ -282,7 +301,7 @@ cdef object _sniff(const unsigned char* p, Py_ssize_t n, bint final, Py_ssize_t 
         is_document = name_end - local_at == 8 and memcmp(p + local_at, b"Document", 8) == 0
         is_app_header = name_end - local_at == 6 and memcmp(p + local_at, b"AppHdr", 6) == 0
         if is_document or is_app_header:
-            namespace = decls[prefix]
+            namespace = _lookup(mine, scoped, prefix)
         if is_document:
             if namespace.startswith(ISO_PREFIX):
                 return (_text(root), _text(namespace),
@@ -299,10 +318,10 @@ cdef object _sniff(const unsigned char* p, Py_ssize_t n, bint final, Py_ssize_t 
                 raise _fail(UnsupportedMessageError, "no ISO 20022 Document element found", p, i)
             continue
         depth += 1
-        if own:
-            hidden.append((depth, current))
-            hidden_top = depth
-            current = decls
+        if mine is not None:
+            for key, value in mine:
+                scoped.append((depth, key, value))
+            scoped_top = depth
 
     if end < n:
         raise LimitExceededError(

@@ -9,7 +9,10 @@ name aside: only a path has one).
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 import io
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -98,3 +101,41 @@ def test_an_error_in_bytes_is_raised_while_iterating(use_implementation: str) ->
     transfers = iso20022.parse(DOCUMENTS["DOCTYPE"])  # nothing read yet
     with pytest.raises(UnsafeXMLError):
         next(transfers)
+
+
+def _none_fields(records: list[Any]) -> int:
+    """The fields holding None in the records and every record they reach, each once."""
+    seen: dict[int, Any] = {}
+    todo = list(records)
+    while todo:
+        record = todo.pop()
+        if id(record) in seen:
+            continue
+        seen[id(record)] = record
+        for value in _fields(record).values():
+            if dataclasses.is_dataclass(value):
+                todo.append(value)
+            elif isinstance(value, tuple):
+                todo.extend(item for item in value if dataclasses.is_dataclass(item))
+    return sum(value is None for record in seen.values() for value in _fields(record).values())
+
+
+@pytest.mark.parametrize("name", ["pacs.008 with AppHdr", "pain.001"])
+def test_records_hold_one_reference_to_each_default(use_implementation: str, name: str) -> None:
+    # The compiled builder starts a record from a template of its default values and
+    # adds their references in one step: what the records hold must be exactly that.
+    list(iso20022.parse(DOCUMENTS[name]))  # caches filled
+    gc.collect()
+    before = sys.getrefcount(None)
+    kept = [t for _ in range(20) for t in iso20022.parse(DOCUMENTS[name])]
+    gc.collect()
+    middle = sys.getrefcount(None)
+    records = [t for _ in range(20) for t in iso20022.parse(DOCUMENTS[name])]
+    gc.collect()
+    gained = sys.getrefcount(None) - middle  # before the assert: pytest's rewrite holds Nones
+    held = _none_fields(records)
+    del kept, records
+    gc.collect()
+    after = sys.getrefcount(None)
+    assert gained == held > 0
+    assert after == before

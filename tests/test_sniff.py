@@ -104,3 +104,30 @@ def test_mutated_heads_give_the_same_answer(sniff_modules: dict[str, ModuleType]
 def test_random_bytes_give_the_same_answer(sniff_modules: dict[str, ModuleType],
                                            blob: bytes, final: bool) -> None:
     assert_same(sniff_modules, blob, final)
+
+
+_DOC_NS = b"urn:iso:std:iso:20022:tech:xsd:pacs.008.001.08"
+_HEAD_NS = b"urn:iso:std:iso:20022:tech:xsd:head.001.001.02"
+
+
+@pytest.mark.parametrize("head", [
+    # a prefix declared on an element that has closed is not in scope any more
+    b"<E><a:X xmlns:a='" + _DOC_NS + b"'/><a:Document xmlns:b='u'/></E>",
+    b"<E><X xmlns:a='" + _DOC_NS + b"'></X><a:Document/></E>",
+    # an inner default namespace hides the outer one, and only inside its element
+    b"<E xmlns='" + _DOC_NS + b"'><I xmlns='urn:other'></I><Document/></E>",
+    b"<E xmlns='urn:other'><I xmlns='" + _DOC_NS + b"'><Document/></I></E>",
+    b"<E xmlns='" + _DOC_NS + b"'><I xmlns='urn:other'><Document/></I></E>",
+    # declarations of one tag: the last of a prefix wins; they bind the tag's own name
+    b"<E><d:Document xmlns:d='urn:other' xmlns:d='" + _DOC_NS + b"'/></E>",
+    b"<E xmlns:h='urn:other'><h:AppHdr xmlns:h='" + _HEAD_NS + b"'></h:AppHdr>"
+    b"<Document xmlns='" + _DOC_NS + b"'/></E>",
+    b"<E xmlns:h='" + _HEAD_NS + b"'><h:AppHdr xmlns:h='urn:other'></h:AppHdr>"
+    b"<h:Document xmlns:h='" + _DOC_NS + b"'/></E>",
+    # xmlns: with an empty prefix, and the xml prefix
+    b"<E xmlns:='" + _DOC_NS + b"'><Document/></E>",
+    b"<E><xml:Document/></E>",
+])
+def test_namespace_scopes_are_the_same(sniff_modules: dict[str, ModuleType], head: bytes) -> None:
+    for final in (False, True):
+        assert_same(sniff_modules, head, final)

@@ -8,7 +8,7 @@ and message, for each form below (valid, edge and malformed).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -67,6 +67,28 @@ def test_decimal_forms(text: str) -> None:
         assert result[3] == "AM12"
 
 
+# Plain decimals the compiled path writes into a Decimal itself (up to 19 significant
+# digits) and, past that, leaves to Decimal(): each must be the Decimal of its text with
+# the same sign, digits and exponent (Decimal equality alone ignores the exponent).
+EXACT_DECIMALS = ["0", "0.00", "-0", "-0.00", "+0.", "12.50", "-12.3400", "007.250", ".5", "-.5",
+                  "5.", "1234567890123456789", "9999999999999999999", "10000000000000000000",
+                  "18446744073709551616", "0.0000000000000000000001", "00000000000000000000012.5",
+                  "1" + "0" * 30 + ".5", "3." + "1" * 70]
+
+
+@pytest.mark.parametrize("text", EXACT_DECIMALS)
+def test_decimals_are_exactly_those_of_their_text(text: str) -> None:
+    kinds = ["python"] if COMPILED_DISABLED else ["python", "compiled"]
+    for which in kinds:
+        with implementation_modules(which):
+            (t,) = iso20022.parse(small_pacs008(amount=text))
+        value, expected = t.amount.amount, Decimal(text)
+        assert type(value) is Decimal
+        assert (value.as_tuple(), str(value), hash(value)) == \
+            (expected.as_tuple(), str(expected), hash(expected)), which
+        assert value.compare_total(expected) == 0 and value + 1 == expected + 1
+
+
 @pytest.mark.parametrize("text", DATES)
 def test_date_forms(text: str) -> None:
     result = both(small_pacs008(extra=f"<IntrBkSttlmDt>{text}</IntrBkSttlmDt>"))
@@ -105,6 +127,40 @@ def test_date_time_forms(text: str) -> None:
         assert result[1][0].message.creation_date_time.year == 2026
     else:
         assert result[2].endswith("/GrpHdr/CreDtTm")
+
+
+# Text of each width CPython stores a str in (ASCII, Latin-1, UCS-2, UCS-4) and mixed:
+# the compiled path builds such a str itself from the checked UTF-8.
+TEXTS = ["Debtor", "Köhler", "ÿé", "Āx", "Ω", "金桥科技股份有限公司", "a😀b", "é😀", "x" * 9 + "é",
+         "é" * 40, "Zürich &amp; Genève"]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_texts_are_read_as_written(text: str) -> None:
+    kinds = ["python"] if COMPILED_DISABLED else ["python", "compiled"]
+    for which in kinds:
+        with implementation_modules(which):
+            (t,) = iso20022.parse(small_pacs008(text))
+        assert t.debtor.name == text.replace("&amp;", "&"), which
+
+
+# Date-times the compiled path builds itself (naive, Z, +00:00) and some it leaves to
+# fromisoformat: each must be fromisoformat's, time zone object included.
+EXACT_DATETIMES = ["2026-11-25T10:00:00", "2026-11-25T10:00:00Z", "2026-11-25T10:00:00+00:00",
+                   "2026-11-25T10:00:00-00:00", "2026-11-25T10:00:00+01:00", "2024-02-29T23:59:59Z",
+                   "0001-01-01T00:00:00", "9999-12-31T23:59:59+00:00", "2026-11-25T10:00:00.5Z"]
+
+
+@pytest.mark.parametrize("text", EXACT_DATETIMES)
+def test_date_times_are_those_of_fromisoformat(text: str) -> None:
+    expected = datetime.fromisoformat(text)
+    kinds = ["python"] if COMPILED_DISABLED else ["python", "compiled"]
+    for which in kinds:
+        with implementation_modules(which):
+            (t,) = iso20022.parse(small_pacs008().replace(b"2026-11-25T10:00:00", text.encode()))
+        value = t.message.creation_date_time
+        assert (repr(value), value.tzinfo is UTC) == \
+            (repr(expected), expected.tzinfo is UTC), which
 
 
 def test_the_examples_are_read_as_written() -> None:
