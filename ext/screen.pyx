@@ -92,37 +92,28 @@ cdef class GenericScreen:
         self.payment_seen = None
         self.payment_dates_ok = False
 
-    cdef bint _iban_ok(self, str iban) except -1:
-        if iban in self.good_ibans:
+    cdef bint _remembered(self, set good, object problem, str value) except -1:
+        """Whether ``value`` has no ``problem``; good values are remembered in ``good``."""
+        if value in good:
             return True
-        if self.iban_problem(iban) is not None:
+        if problem(value) is not None:
             return False
-        if len(self.good_ibans) >= _GOOD_MAX:
-            self.good_ibans.clear()
-        self.good_ibans.add(iban)
-        return True
-
-    cdef bint _bic_ok(self, str bic) except -1:
-        if bic in self.good_bics:
-            return True
-        if self.bic_problem(bic) is not None:
-            return False
-        if len(self.good_bics) >= _GOOD_MAX:
-            self.good_bics.clear()
-        self.good_bics.add(bic)
+        if len(good) >= _GOOD_MAX:
+            good.clear()
+        good.add(value)
         return True
 
     cdef bint _account_ok(self, object account) except -1:
         if account is None:
             return True
         iban = account.iban
-        return iban is None or self._iban_ok(iban)
+        return iban is None or self._remembered(self.good_ibans, self.iban_problem, iban)
 
     cdef bint _agent_ok(self, object agent) except -1:
         if agent is None:
             return True
         bic = agent.bic
-        return bic is None or self._bic_ok(bic)
+        return bic is None or self._remembered(self.good_bics, self.bic_problem, bic)
 
     cdef bint _money_ok(self, object money) except -1:
         # A borrowed reference from the dict: alive while the dict holds it.

@@ -62,25 +62,21 @@ def generic_screen(options: RuleOptions, currencies: Mapping[str, int | None],
     payment_seen: object = None  # the PmtInf last screened, and whether its dates passed
     payment_dates_ok = False
 
-    def iban_ok(iban: str) -> bool:
-        if iban in good_ibans:
+    def remembered(good: set[str],
+                   problem: Callable[[str], str | None]) -> Callable[[str], bool]:
+        def ok(value: str) -> bool:
+            if value in good:
+                return True
+            if problem(value) is not None:
+                return False
+            if len(good) >= GOOD_MAX:
+                good.clear()
+            good.add(value)
             return True
-        if iban_problem(iban) is not None:
-            return False
-        if len(good_ibans) >= GOOD_MAX:
-            good_ibans.clear()
-        good_ibans.add(iban)
-        return True
+        return ok
 
-    def bic_ok(bic: str) -> bool:
-        if bic in good_bics:
-            return True
-        if bic_problem(bic) is not None:
-            return False
-        if len(good_bics) >= GOOD_MAX:
-            good_bics.clear()
-        good_bics.add(bic)
-        return True
+    iban_ok = remembered(good_ibans, iban_problem)
+    bic_ok = remembered(good_bics, bic_problem)
 
     def money_ok(money: Money) -> bool:
         allowed = currencies.get(money.currency, -1)
