@@ -9,7 +9,7 @@ DEMO   := demo
 
 $(STAMP): pyproject.toml setup.py $(wildcard ext/*.pyx ext/*.pxd)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip "setuptools>=68" wheel "Cython==3.3.1"
+	$(PY) -m pip install --quiet --upgrade pip "setuptools>=77" wheel "Cython==3.3.1"
 	$(PY) -m pip install --quiet --no-build-isolation -e ".[dev]"
 	$(PY) -c "import iso20022; assert iso20022.IMPLEMENTATION == 'compiled', iso20022.FALLBACK_REASON"
 	touch $(STAMP)
