@@ -65,6 +65,7 @@ _TRANSFER_COLUMNS = (*((name, "text") for name in _TEXT), ("amount", "numeric"),
                                                    "creditor_account", "state", "created_at",
                                                    "updated_at", "msg_id", "pmt_inf_id",
                                                    "value_date")))
+_KEYS_PER_QUERY = 500  # delivery keys in one IN (...) list
 _TRANSITION_COLUMNS = tuple((name, "text") for name in (
     "transfer_key", "to_state", "from_state", "at", "detail"))
 _NEXT = {"routed": ("sent", "rejected", "settled"), "sent": ("settled", "rejected"),
@@ -232,8 +233,9 @@ class Ledger:
                 _check_entry(d, e)
         db = self.db
         stamp = now()
-        new = 0
         with db.transaction():
+            fresh: list[Delivery] = []  # recorded by this call, in order
+            contents: list[tuple[Any, ...]] = []
             for d in batch:
                 headers = orjson.dumps(dict(d.headers), option=orjson.OPT_SORT_KEYS)
                 entries = _entries_json(d.entries)
@@ -255,35 +257,62 @@ class Ledger:
                             "with other content", retryable=False)
                     continue
                 (outbox_id,), = inserted
-                db.execute("INSERT INTO outbox_content (outbox_id, encoding, body, entries)"
-                           " VALUES (?, ?, ?, ?)", (outbox_id, *_pack(bytes(d.body), entries)))
-                new += 1
-                self._insert_transfers(d, stamp)
-        return new
+                contents.append((outbox_id, *_pack(bytes(d.body), entries)))
+                fresh.append(d)
+            # The rest of the new deliveries in a few statements, not five per delivery
+            # (a drop of CBPR+ singles records thousands of one-transfer deliveries).
+            db.executemany("INSERT INTO outbox_content (outbox_id, encoding, body, entries)"
+                           " VALUES (?, ?, ?, ?)", contents)
+            self._insert_transfers(fresh, stamp)
+        return len(fresh)
 
-    def _insert_transfers(self, d: Delivery, stamp: str) -> None:
+    def _insert_transfers(self, deliveries: Sequence[Delivery], stamp: str) -> None:
+        """The transfers of new deliveries, each in exactly one delivery, and their first
+        transition; SettlementError (nothing kept: the caller's transaction) otherwise."""
         db = self.db
-        keys = [e.transfer_key for e in d.entries]
-        if len(set(keys)) != len(keys):
-            raise SettlementError(f"delivery {d.key} names a transfer twice", retryable=False)
+        for d in deliveries:
+            keys = {e.transfer_key for e in d.entries}
+            if len(keys) != len(d.entries):
+                raise SettlementError(f"delivery {d.key} names a transfer twice",
+                                      retryable=False)
         db.insert_many(
             "transfers", _TRANSFER_COLUMNS,
             [(e.transfer_key, d.key, d.adapter, d.rail, d.route, e.end_to_end_id, e.uetr,
               str(e.amount), e.currency, e.debtor_account, e.creditor_account,
               "routed", stamp, stamp, e.msg_id, e.pmt_inf_id,
               e.value_date.isoformat() if e.value_date is not None else None)
-             for e in d.entries],
+             for d in deliveries for e in d.entries],
             on_conflict="ON CONFLICT (transfer_key) DO NOTHING")
-        (count,), = db.execute(
-            "SELECT COUNT(*) FROM transfers WHERE adapter = ? AND rail = ? AND delivery_key = ?",
-            (d.adapter, d.rail, d.key))
-        if int(count) != len(keys):
-            raise SettlementError(
-                f"delivery {d.key}: {len(keys) - int(count)} of its transfers are already "
-                "recorded in another delivery", retryable=False)
-        detail = f"route {d.route} -> {d.adapter}/{d.rail}"
+        # A transfer already in another delivery (earlier, or earlier in this batch) was
+        # not inserted: its delivery comes up short.
+        counts = self._transfer_counts(deliveries)
+        for d in deliveries:
+            count = counts.get((d.adapter, d.rail, d.key), 0)
+            if count != len(d.entries):
+                raise SettlementError(
+                    f"delivery {d.key}: {len(d.entries) - count} of its transfers are already "
+                    "recorded in another delivery", retryable=False)
         db.insert_many("transitions", _TRANSITION_COLUMNS,
-                       [(k, "routed", None, stamp, detail) for k in keys])
+                       [(e.transfer_key, "routed", None, stamp,
+                         f"route {d.route} -> {d.adapter}/{d.rail}")
+                        for d in deliveries for e in d.entries])
+
+    def _transfer_counts(self, deliveries: Sequence[Delivery]) -> dict[tuple[str, str, str], int]:
+        """Recorded transfers per (adapter, rail, delivery key) of ``deliveries``."""
+        by_rail: dict[tuple[str, str], list[str]] = {}
+        for d in deliveries:
+            by_rail.setdefault((d.adapter, d.rail), []).append(d.key)
+        counts: dict[tuple[str, str, str], int] = {}
+        for (adapter, rail), keys in by_rail.items():
+            for i in range(0, len(keys), _KEYS_PER_QUERY):
+                chunk = keys[i:i + _KEYS_PER_QUERY]
+                rows = self.db.execute(
+                    "SELECT delivery_key, COUNT(*) FROM transfers WHERE adapter = ? AND rail = ?"
+                    f" AND delivery_key IN ({', '.join('?' * len(chunk))})"
+                    " GROUP BY delivery_key", (adapter, rail, *chunk))
+                for key, count in rows:
+                    counts[adapter, rail, key] = int(count)
+        return counts
 
     # -- the outbox, for relays ------------------------------------------------------------
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import orjson
 import pytest
 
+import iso20022
+from iso20022 import synth
 from iso20022.errors import SettlementError
 from iso20022.keys import transfer_key
 from iso20022.records import Transfer
@@ -121,6 +123,43 @@ def test_a_transfer_in_two_deliveries_is_refused(ledger: Ledger,
         ledger.record(again)
     assert ledger.transfer(transfer_key(transfers[2])) is None
     assert ledger.outbox_counts()["pending"] == 1
+
+
+def test_two_deliveries_of_one_batch_naming_one_transfer_are_refused(
+        ledger: Ledger, transfers: list[Transfer]) -> None:
+    ledger.record(make_deliveries(transfers[:1], adapter="file"))
+    first = make_deliveries(transfers[1:3], adapter="file", per=2)
+    second = make_deliveries(transfers[2:4], adapter="file", per=2, rail="other")
+    with pytest.raises(SettlementError, match=f"delivery {second[0].key}: 1 of its transfers "
+                                              "are already recorded in another delivery"):
+        ledger.record([*first, *second])
+    assert ledger.outbox_counts()["pending"] == 1  # the whole call rolled back
+    assert all(ledger.transfer(transfer_key(t)) is None for t in transfers[1:4])
+
+
+def test_a_delivery_naming_a_transfer_twice_is_refused(ledger: Ledger,
+                                                       transfers: list[Transfer]) -> None:
+    (d,) = make_deliveries(transfers[:1], adapter="file")
+    twice = dataclasses.replace(d, entries=d.entries * 2)
+    with pytest.raises(SettlementError, match="names a transfer twice"):
+        ledger.record([twice])
+    assert ledger.outbox_counts()["pending"] == 0
+
+
+def test_many_single_deliveries_recorded_in_one_call(ledger: Ledger,
+                                                     transfers: list[Transfer]) -> None:
+    """More deliveries on one rail than one count query takes (the check goes in chunks)."""
+    many = [t for seed in range(30, 56) for t in iso20022.parse(synth.pacs008(25, seed=seed))]
+    assert len(many) > 600
+    singles = make_deliveries(many, adapter="file", rail="cbpr")
+    assert ledger.record(singles) == len(singles)
+    assert ledger.record(singles) == 0
+    assert ledger.outbox_counts()["pending"] == len(singles)
+    assert sum(ledger.states().values()) == len(many)
+    late = make_deliveries([many[-1]], adapter="file", rail="other")
+    with pytest.raises(SettlementError, match="already recorded in another delivery"):
+        ledger.record([*make_deliveries(transfers[:1], adapter="file"), *late])
+    assert ledger.transfer(transfer_key(transfers[0])) is None
 
 
 @pytest.mark.parametrize("amount", [0.1, Decimal("NaN"), Decimal("-1.00"), Decimal(0)])
