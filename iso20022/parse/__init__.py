@@ -105,8 +105,10 @@ def _transfers(stream: Input | Spent, head: bytes, found: SniffResult,
 
 
 def _parse(source: Source, expected: MessageId | None, limits: Limits) -> Iterator[Transfer]:
-    if type(source) is bytes and len(source) <= WHOLE and len(source) <= limits.max_bytes:
-        # A document that one read takes whole (most messages): no stream around it.
+    if type(source) is bytes and len(source) <= limits.max_bytes \
+            and (len(source) <= WHOLE or _impl.scan.IN_PLACE):
+        # A document that one read takes whole (most messages), or any document given as
+        # bytes when the scanner takes it in place (the compiled one): no stream around it.
         try:
             yield from _transfers(SPENT, source, sniff_whole(source, limits), expected, limits)
         except ParseError as exc:
