@@ -66,7 +66,26 @@ def parse(
     Example: ``sum(t.amount.amount for t in parse("pain001.xml"))``
     """
     expected = MessageId.parse(message) if isinstance(message, str) else message
+    if type(source) is bytes and len(source) <= limits.max_bytes \
+            and (len(source) <= WHOLE or _impl.scan.IN_PLACE):
+        # A document that one read takes whole (most messages), or any document given as
+        # bytes when the scanner takes it in place (the compiled one): no stream around
+        # it, and no generator either: the scanner is the iterator returned (a message of
+        # one transfer would pay for a generator's frame and its yield from).  Sniffed
+        # now; what is refused is raised when iterating, as from a generator.
+        try:
+            return _transfers(SPENT, source, sniff_whole(source, limits), expected, limits)
+        except Exception as exc:  # raised by the iterator returned, when iterated
+            return _failed(exc)
     return _parse(source, expected, limits)
+
+
+def _failed(exc: Exception) -> Iterator[Transfer]:
+    """The iterator of a document refused before its first transfer: raises ``exc``."""
+    if isinstance(exc, ParseError):
+        raise exc from None
+    raise exc
+    yield  # a generator: raises when iterated, not when made
 
 
 # Document namespace -> (message id, spec or None), for the namespaces already met: a
@@ -105,15 +124,8 @@ def _transfers(stream: Input | Spent, head: bytes, found: SniffResult,
 
 
 def _parse(source: Source, expected: MessageId | None, limits: Limits) -> Iterator[Transfer]:
-    if type(source) is bytes and len(source) <= limits.max_bytes \
-            and (len(source) <= WHOLE or _impl.scan.IN_PLACE):
-        # A document that one read takes whole (most messages), or any document given as
-        # bytes when the scanner takes it in place (the compiled one): no stream around it.
-        try:
-            yield from _transfers(SPENT, source, sniff_whole(source, limits), expected, limits)
-        except ParseError as exc:
-            raise exc from None
-        return
+    """The transfers of ``source`` read through a stream (a path, a file object, bytes
+    past one read on the twin); raised errors name the file."""
     with open_input(source, limits) as stream:
         head, found = read_head_raw(stream, limits)
         try:
