@@ -97,19 +97,19 @@ _BY_NAMESPACE_MAX = 256
 
 
 def _message_of(found: SniffResult, file: str | None) -> tuple[MessageId, MessageSpec | None]:
-    known = _BY_NAMESPACE.get(found[1])
-    if known is None:
-        message_id = message_id_of(Sniffed(*found), file)
-        known = (message_id, SPECS.get(message_id))
-        if len(_BY_NAMESPACE) < _BY_NAMESPACE_MAX:
-            _BY_NAMESPACE[found[1]] = known
+    """The message of a namespace not in ``_BY_NAMESPACE`` (``_transfers`` looks there)."""
+    message_id = message_id_of(Sniffed(*found), file)
+    known = (message_id, SPECS.get(message_id))
+    if len(_BY_NAMESPACE) < _BY_NAMESPACE_MAX:
+        _BY_NAMESPACE[found[1]] = known
     return known
 
 
 def _transfers(stream: Input | Spent, head: bytes, found: SniffResult,
                expected: MessageId | None, limits: Limits) -> Iterator[Transfer]:
     """The scanner's iterator over the sniffed document (``found``); refuses the wrong message."""
-    message_id, spec = _message_of(found, stream.name)
+    known = _BY_NAMESPACE.get(found[1])  # here, not in a call: once per small message
+    message_id, spec = known if known is not None else _message_of(found, stream.name)
     if expected is not None and message_id != expected:
         raise UnsupportedMessageError(
             f"expected {expected}, found {message_id}", file=stream.name,
