@@ -1743,6 +1743,12 @@ cdef class _Prefixed:
         return self.source.read(size)
 
 
+IN_PLACE = True
+"""``scan`` takes a document given whole as bytes (``stream`` SPENT) in place, however
+large: its bytes are the scanner's window (no stream, no copy, no window joined per
+read), records still handed out as each transaction closes (see the twin's IN_PLACE)."""
+
+
 def scan(stream, bytes head, spec, limits):
     """An iterator of the transfers of the document whose first bytes ``head`` were sniffed."""
     cdef _TransferScanner scanner = _TransferScanner.__new__(_TransferScanner)

@@ -160,10 +160,13 @@ SPENT = Spent()
 
 
 def sniff_whole(data: bytes, limits: Limits) -> SniffResult:
-    """What :func:`read_head_raw` finds in ``data`` (at most :data:`WHOLE` bytes, no file).
+    """What :func:`read_head_raw` finds in ``data`` (a document given as bytes, no file).
 
-    The same calls, without a stream: the first read would return ``data`` whole
-    (sniffed as not final unless empty), the second nothing (sniffed as final).
+    The same calls, without a stream: up to :data:`WHOLE` bytes the first read would
+    return ``data`` whole (sniffed as not final unless empty), the second nothing
+    (sniffed as final).  A larger ``data`` finds the same: the reads would sniff longer
+    and longer beginnings of it, and what a sniff finds or refuses in a beginning (up
+    to ``max_prolog_bytes``) it finds or refuses the same in a longer one.
     """
     limit = limits.max_prolog_bytes
     found = _impl.sniff.sniff(data, not data, limit)

@@ -1,7 +1,8 @@
 """``parse(bytes)`` reads a small document whole, without a stream; it must not show.
 
 Documents up to ``_source.WHOLE`` bytes given as ``bytes`` skip the stream the other
-inputs are read through (``open_input``, ``read_head``).  For the same document as
+inputs are read through (``open_input``, ``read_head``); larger ones too on the compiled
+scanner, which takes them in place.  For the same document as
 bytes, as a binary file object and as a path, on both implementations, the records
 are equal and an error has the same type, message, line and element path (the file
 name aside: only a path has one).
@@ -84,11 +85,30 @@ def test_the_size_limit_holds_for_bytes(use_implementation: str) -> None:
     assert len(_outcome(PACS, limits=Limits(max_bytes=len(PACS)))[1]) == 1
 
 
-def test_bytes_past_one_read_take_the_stream_path(use_implementation: str) -> None:
-    big = synth.pacs008(120, version="pacs.008.001.08", seed=3, envelope=True)
-    assert len(big) > WHOLE
-    assert _outcome(big) == _outcome(io.BytesIO(big))
-    assert len(_outcome(big)[1]) == 120
+BIG = synth.pacs008(200, version="pacs.008.001.08", seed=3, envelope=True)
+
+BIG_DOCUMENTS = {
+    "pacs.008 with AppHdr": BIG,
+    "truncated": BIG[: len(BIG) * 3 // 4],
+    "mismatched end tag near the end": BIG[::-1].replace(b">rtdC/<", b">rtbD/<", 1)[::-1],
+    "text after the root": BIG + b"tail",
+}
+
+
+@pytest.mark.parametrize("name", list(BIG_DOCUMENTS))
+def test_bytes_past_one_read_give_the_outcome_of_a_stream(name: str, tmp_path: Path,
+                                                         use_implementation: str) -> None:
+    # Past one read, bytes come through a stream on the twin and are scanned in place
+    # by the compiled scanner (its IN_PLACE): either way as a file object or a path.
+    data = BIG_DOCUMENTS[name]
+    assert len(data) > WHOLE
+    outcomes = {kind: _outcome(source) for kind, source in _sources(data, tmp_path).items()}
+    assert outcomes["bytes"] == outcomes["file object"] == outcomes["path"]
+
+
+def test_bytes_past_one_read_give_every_transfer(use_implementation: str) -> None:
+    assert len(_outcome(BIG)[1]) == 200
+    assert _outcome(BIG_DOCUMENTS["mismatched end tag near the end"])[0] == "error"
 
 
 def test_records_of_bytes_name_no_file_and_count_lines(use_implementation: str) -> None:

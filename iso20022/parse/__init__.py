@@ -66,7 +66,26 @@ def parse(
     Example: ``sum(t.amount.amount for t in parse("pain001.xml"))``
     """
     expected = MessageId.parse(message) if isinstance(message, str) else message
+    if type(source) is bytes and len(source) <= limits.max_bytes \
+            and (len(source) <= WHOLE or _impl.scan.IN_PLACE):
+        # A document that one read takes whole (most messages), or any document given as
+        # bytes when the scanner takes it in place (the compiled one): no stream around
+        # it, and no generator either: the scanner is the iterator returned (a message of
+        # one transfer would pay for a generator's frame and its yield from).  Sniffed
+        # now; what is refused is raised when iterating, as from a generator.
+        try:
+            return _transfers(SPENT, source, sniff_whole(source, limits), expected, limits)
+        except Exception as exc:  # raised by the iterator returned, when iterated
+            return _failed(exc)
     return _parse(source, expected, limits)
+
+
+def _failed(exc: Exception) -> Iterator[Transfer]:
+    """The iterator of a document refused before its first transfer: raises ``exc``."""
+    if isinstance(exc, ParseError):
+        raise exc from None
+    raise exc
+    yield  # a generator: raises when iterated, not when made
 
 
 # Document namespace -> (message id, spec or None), for the namespaces already met: a
@@ -78,19 +97,19 @@ _BY_NAMESPACE_MAX = 256
 
 
 def _message_of(found: SniffResult, file: str | None) -> tuple[MessageId, MessageSpec | None]:
-    known = _BY_NAMESPACE.get(found[1])
-    if known is None:
-        message_id = message_id_of(Sniffed(*found), file)
-        known = (message_id, SPECS.get(message_id))
-        if len(_BY_NAMESPACE) < _BY_NAMESPACE_MAX:
-            _BY_NAMESPACE[found[1]] = known
+    """The message of a namespace not in ``_BY_NAMESPACE`` (``_transfers`` looks there)."""
+    message_id = message_id_of(Sniffed(*found), file)
+    known = (message_id, SPECS.get(message_id))
+    if len(_BY_NAMESPACE) < _BY_NAMESPACE_MAX:
+        _BY_NAMESPACE[found[1]] = known
     return known
 
 
 def _transfers(stream: Input | Spent, head: bytes, found: SniffResult,
                expected: MessageId | None, limits: Limits) -> Iterator[Transfer]:
     """The scanner's iterator over the sniffed document (``found``); refuses the wrong message."""
-    message_id, spec = _message_of(found, stream.name)
+    known = _BY_NAMESPACE.get(found[1])  # here, not in a call: once per small message
+    message_id, spec = known if known is not None else _message_of(found, stream.name)
     if expected is not None and message_id != expected:
         raise UnsupportedMessageError(
             f"expected {expected}, found {message_id}", file=stream.name,
@@ -105,13 +124,8 @@ def _transfers(stream: Input | Spent, head: bytes, found: SniffResult,
 
 
 def _parse(source: Source, expected: MessageId | None, limits: Limits) -> Iterator[Transfer]:
-    if type(source) is bytes and len(source) <= WHOLE and len(source) <= limits.max_bytes:
-        # A document that one read takes whole (most messages): no stream around it.
-        try:
-            yield from _transfers(SPENT, source, sniff_whole(source, limits), expected, limits)
-        except ParseError as exc:
-            raise exc from None
-        return
+    """The transfers of ``source`` read through a stream (a path, a file object, bytes
+    past one read on the twin); raised errors name the file."""
     with open_input(source, limits) as stream:
         head, found = read_head_raw(stream, limits)
         try:

@@ -52,7 +52,15 @@ if TYPE_CHECKING:
     from ..statements import Statement, StatementEntry
     from .camt import CamtSpec
 
-__all__ = ["scan", "scan_statements"]
+__all__ = ["IN_PLACE", "scan", "scan_statements"]
+
+IN_PLACE = False
+"""Whether ``scan`` takes a document given whole as bytes in place, however large.
+
+Not this twin: lxml would build the tree of a document fed whole before its elements
+could be cleared, so past ``_source.WHOLE`` bytes the document comes through a stream
+(:func:`iso20022.parse.parse` asks).  The compiled scanner says True.
+"""
 
 _HEAD_PREFIX = ISO_NAMESPACE_PREFIX + "head.001."
 
